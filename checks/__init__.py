@@ -1,0 +1,1 @@
+"""Diagnostics for xwiz: the checks behind `xwiz doctor` and the TUI pane."""

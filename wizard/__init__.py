@@ -1,0 +1,1 @@
+"""xwiz: keyless authentication between AWS and Google Cloud, set up and diagnosed."""

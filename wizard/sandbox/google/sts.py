@@ -1,0 +1,9 @@
+"""Placeholder: routes of the emulated sts.googleapis.com."""
+
+from __future__ import annotations
+
+from ..http import Route
+
+
+def routes() -> list[Route]:
+    return []
