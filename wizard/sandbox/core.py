@@ -128,6 +128,24 @@ class Sandbox:
 
         return idtokens.mint(self, email, audience, include_email=include_email)
 
+    def resolve_url(self, url: str) -> str:
+        """Where the sandbox itself fetches a public URL it emulates (an issuer's discovery or JWKS).
+
+        Issuers keep their real https form (`https://oidc.eks.<region>.amazonaws.com/id/<ID>`,
+        `https://accounts.google.com`), so providers and trust policies look as they would on the real
+        clouds; the sandbox's own fetcher maps them to the loopback listener that serves them. A URL
+        it does not host is returned unchanged and fails to connect, as an unknown issuer would.
+        """
+        mapping = {
+            ids.EKS_ISSUER: self.url("eks_issuer") + f"/id/{ids.EKS_ISSUER_ID}",
+            ids.GOOGLE_ISSUER: self.url("accounts"),
+            "https://www.googleapis.com/oauth2/v3/certs": self.url("accounts") + "/oauth2/v3/certs",
+        }
+        for public, local in mapping.items():
+            if url == public or url.startswith(public + "/"):
+                return local + url[len(public):]
+        return url
+
     def url(self, name: str) -> str:
         return self.listeners[name].url
 
