@@ -201,7 +201,8 @@ class KnobsMiddleware:
                 if kind == "reset":
                     status_holder[0] = -1
                     _reset_connection(environ)
-                    return [b""]
+                    # werkzeug treats ConnectionError as a dropped client and writes nothing more
+                    raise ConnectionResetError("sandbox fault injection: connection reset")
                 return self._fault(int(kind))(environ, recording_start_response)
             return self.app(environ, recording_start_response)
         finally:
@@ -230,7 +231,8 @@ def _reset_connection(environ) -> None:
         return
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.close()
+        # shutdown ends werkzeug's keep-alive loop too; the final close then sends RST (linger 0)
+        sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
 
