@@ -31,6 +31,7 @@ import urllib.parse
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
+from wizard.model.errors import Finding, XwizError
 from wizard.model.policy_conditions import (
     ConditionResult,
     ContextKey,
@@ -63,7 +64,7 @@ __all__ = [
     "StatementResult",
     "Evaluation",
     "evaluate",
-    "Finding",
+    "TrustPolicyFinding",
     "lint",
 ]
 
@@ -87,8 +88,10 @@ _KEY_OAUD = f"{GOOGLE_PROVIDER}:oaud"
 _KEY_SUB = f"{GOOGLE_PROVIDER}:sub"
 
 
-class TrustPolicyError(ValueError):
-    """A trust policy or an input to one is malformed. (To derive from wizard.model.errors.XwizError.)"""
+class TrustPolicyError(XwizError, ValueError):
+    """A trust policy, or an input to one, is malformed: a usage/input error (exit 2)."""
+
+    exit_code = 2
 
 
 class TrustPolicyTooLarge(TrustPolicyError):
@@ -421,12 +424,13 @@ def _principal_matches(stmt: Mapping, google: bool, candidates: Iterable[str],
             return True
         if not isinstance(principal, Mapping):
             return False
-        if "*" in _as_list(principal.get("AWS", [])):
-            return True  # IAM: {"AWS": "*"} is the same as "*"
+        # {"AWS": "*"} means every AWS identity; whether IAM lets it cover a web-identity caller is
+        # not documented, so it does not here (never more permissive than AWS). {"Federated": "*"}
+        # names every federated caller.
         for value in _as_list(principal.get("Federated", [])):
             if not isinstance(value, str):
                 continue
-            if value in candidates:
+            if value == "*" or value in candidates:
                 return True
             if not google and not candidates:
                 match = _OIDC_PROVIDER_ARN.fullmatch(value)
@@ -590,11 +594,24 @@ def _explain_no_allow(results: list[StatementResult]) -> str:
 
 
 @dataclass(frozen=True)
-class Finding:
-    code: str  # stable cause code (design.md), e.g. "trust-policy-aud-is-azp"
-    severity: str  # "error" | "warning"
-    message: str
-    statement_index: int | None
+class TrustPolicyFinding(Finding):
+    """A lint finding: `Finding` (code, summary, misconfig, severity "fail"|"warn", field, fix,
+    evidence) plus the index of the statement it is about (None: about the policy or account)."""
+
+    statement_index: int | None = None
+
+    @property
+    def message(self) -> str:
+        return self.summary
+
+
+def _finding(code: str, severity: str, summary: str, index: int | None, *, misconfig: str | None = None,
+             key: str | None = None, fix: str | None = None, **evidence: Any) -> TrustPolicyFinding:
+    field_path = None
+    if index is not None:
+        field_path = f"Statement[{index}]" + (f".Condition.{key}" if key else "")
+    return TrustPolicyFinding(code=code, summary=summary, misconfig=misconfig, severity=severity, field=field_path,
+                              fix=fix, evidence=evidence, statement_index=index)
 
 
 def _federated(stmt: Mapping) -> list[str]:
@@ -644,24 +661,27 @@ def _value_matches(operator: str, pattern: str, value: str) -> bool:
 
 
 def lint(policy: Any, *, unique_id: str | None = None, email: str | None = None,
-         audience: str | None = None, oidc_providers: Iterable[str] = ()) -> list[Finding]:
+         audience: str | None = None, oidc_providers: Iterable[str] = ()) -> list[TrustPolicyFinding]:
     """Static findings for a role that should trust a Google service account's ID tokens.
 
     `unique_id`, `email`, `audience` describe the service account and the audience it requests
     tokens for, when known; `oidc_providers` lists the account's IAM OIDC provider ARNs (or URLs).
+    Only Allow statements that concern Google (principal or `accounts.google.com:` keys) are
+    examined. Codes: trust-policy-aud-is-azp, trust-policy-aud-is-email, trust-policy-aud-not-unique-id,
+    trust-policy-missing-sub, trust-policy-sub-not-unique-id, trust-policy-not-google,
+    trust-policy-oidc-provider-for-google, trust-policy-no-google-statement, id-token-audience-mismatch.
     """
     parsed = parse_policy(policy)
-    findings: list[Finding] = []
+    findings: list[TrustPolicyFinding] = []
     for provider in oidc_providers:
         url = _OIDC_PROVIDER_ARN.fullmatch(provider)
         if _is_google(url.group("url") if url else provider):
-            findings.append(Finding(
-                "trust-policy-oidc-provider-for-google", "warning",
+            findings.append(_finding(
+                "trust-policy-oidc-provider-for-google", "warn",
                 f"the account has an IAM OIDC provider for accounts.google.com ({provider}); AWS says not to create "
-                f"one: Google is built in as \"accounts.google.com\"", None))
+                f"one: Google is built in as \"accounts.google.com\"", None, misconfig="M22", provider=provider))
     if parsed is None:
-        findings.append(Finding("trust-policy-no-google-statement", "warning",
-                                "the role has no trust policy", None))
+        findings.append(_finding("trust-policy-no-google-statement", "warn", "the role has no trust policy", None))
         return findings
 
     grants_google = False
@@ -672,42 +692,45 @@ def lint(policy: Any, *, unique_id: str | None = None, email: str | None = None,
         action_ok, _ = _action_matches(stmt, ASSUME_ACTION)
         if GOOGLE_PROVIDER in federated and action_ok and "NotPrincipal" not in stmt:
             grants_google = True
-        findings.extend(_lint_principal(index, federated))
         keys = _google_keys(stmt)
+        findings.extend(_lint_principal(index, federated))
         findings.extend(_lint_aud(index, keys.get(_KEY_AUD, []), unique_id, email, audience))
         findings.extend(_lint_sub(index, keys.get(_KEY_SUB, []), unique_id, email))
         findings.extend(_lint_oaud(index, keys.get(_KEY_OAUD, []), audience))
     if not grants_google:
-        findings.append(Finding(
-            "trust-policy-no-google-statement", "warning",
+        findings.append(_finding(
+            "trust-policy-no-google-statement", "warn",
             f"no statement allows {ASSUME_ACTION} for Principal {{\"Federated\": \"{GOOGLE_PROVIDER}\"}}, "
             f"so no Google service account can assume this role", None))
     return findings
 
 
-def _lint_principal(index: int, federated: list[str]) -> list[Finding]:
+def _lint_principal(index: int, federated: list[str]) -> list[TrustPolicyFinding]:
     out = []
     for value in federated:
         if value == GOOGLE_PROVIDER:
             continue
         if _google_provider_arn(value):
-            out.append(Finding(
-                "trust-policy-oidc-provider-for-google", "error",
+            out.append(_finding(
+                "trust-policy-oidc-provider-for-google", "fail",
                 f"the statement trusts the IAM OIDC provider {value}; use Principal "
-                f"{{\"Federated\": \"{GOOGLE_PROVIDER}\"}} (Google is built into AWS)", index))
+                f"{{\"Federated\": \"{GOOGLE_PROVIDER}\"}} (Google is built into AWS)", index,
+                misconfig="M22", fix=GOOGLE_PROVIDER, principal=value))
         else:
-            out.append(Finding(
-                "trust-policy-not-google", "error",
+            out.append(_finding(
+                "trust-policy-not-google", "fail",
                 f"the statement uses {GOOGLE_PROVIDER} condition keys but trusts {value}; Google ID tokens "
-                f"need Principal {{\"Federated\": \"{GOOGLE_PROVIDER}\"}}", index))
+                f"need Principal {{\"Federated\": \"{GOOGLE_PROVIDER}\"}}", index,
+                fix=GOOGLE_PROVIDER, principal=value))
     return out
 
 
 def _lint_aud(index: int, entries: list, unique_id: str | None, email: str | None,
-              audience: str | None) -> list[Finding]:
+              audience: str | None) -> list[TrustPolicyFinding]:
     out = []
     trap = False
     for operator, values in entries:
+        key = f"{operator}.{_KEY_AUD}"
         for value in values:
             if value.isdigit() or value == unique_id:
                 continue
@@ -715,65 +738,72 @@ def _lint_aud(index: int, entries: list, unique_id: str | None, email: str | Non
                 continue  # a pattern: over-broad perhaps, but not the audience trap
             if "@" in value:
                 note = " (the service account's email)" if email and value == email else ""
-                out.append(Finding(
-                    "trust-policy-aud-is-email", "warning",
+                out.append(_finding(
+                    "trust-policy-aud-is-email", "warn",
                     f"{_KEY_AUD} is \"{value}\"{note}: it is compared with the token's azp, which is the numeric "
                     f"uniqueId in ID tokens from the metadata server and generateIdToken (the email only in tokens "
-                    f"minted from keys)", index))
+                    f"minted from keys)", index, misconfig="M21", key=key, fix=unique_id, value=value))
                 continue
             trap = True
             named = " — the audience the service account requests" if audience and value == audience else ""
-            out.append(Finding(
-                "trust-policy-aud-is-azp", "error",
+            out.append(_finding(
+                "trust-policy-aud-is-azp", "fail",
                 f"{_KEY_AUD} is \"{value}\"{named}, but for service-account ID tokens AWS compares {_KEY_AUD} "
                 f"with the token's azp (the uniqueId{f' {unique_id}' if unique_id else ''}); put the audience "
-                f"in {_KEY_OAUD} and the uniqueId in {_KEY_AUD}", index))
+                f"in {_KEY_OAUD} and the uniqueId in {_KEY_AUD}", index, misconfig="M20", key=key, fix=unique_id,
+                value=value))
     if unique_id and entries and not trap and not any(
             _value_matches(op, v, unique_id) or (email and _value_matches(op, v, email))
             for op, values in entries for v in values):
         shown = ", ".join(f'"{v}"' for _, values in entries for v in values)
-        out.append(Finding(
-            "trust-policy-aud-not-unique-id", "error",
+        out.append(_finding(
+            "trust-policy-aud-not-unique-id", "fail",
             f"{_KEY_AUD} is {shown}, which does not match the service account's uniqueId {unique_id} "
-            f"(the azp of its ID tokens)", index))
+            f"(the azp of its ID tokens)", index, misconfig="M20", key=f"{entries[0][0]}.{_KEY_AUD}",
+            fix=unique_id))
     return out
 
 
-def _lint_sub(index: int, entries: list, unique_id: str | None, email: str | None) -> list[Finding]:
+def _lint_sub(index: int, entries: list, unique_id: str | None, email: str | None) -> list[TrustPolicyFinding]:
     values = [(op, v) for op, vs in entries for v in vs]
     if not values or all(v.strip("*") == "" for _, v in values):
-        return [Finding(
-            "trust-policy-missing-sub", "warning",
+        return [_finding(
+            "trust-policy-missing-sub", "warn",
             f"the statement does not pin {_KEY_SUB}: the audience is chosen by the caller, so any Google "
             f"identity that can mint a token for it could assume the role; add {_KEY_SUB} = the service "
-            f"account's uniqueId", index)]
+            f"account's uniqueId", index, misconfig="M23", fix=unique_id)]
     out = []
     for operator, value in values:
+        key = f"{operator}.{_KEY_SUB}"
         if "@" in value:
             named = " (the service account's email)" if email and value == email else ""
-            out.append(Finding(
-                "trust-policy-sub-not-unique-id", "error",
+            out.append(_finding(
+                "trust-policy-sub-not-unique-id", "fail",
                 f"{_KEY_SUB} is \"{value}\"{named}, but the sub of a service account's ID token is its numeric "
-                f"uniqueId{f' ({unique_id})' if unique_id else ''}; emails can be freed and reused", index))
+                f"uniqueId{f' ({unique_id})' if unique_id else ''}; emails can be freed and reused", index,
+                misconfig="M21", key=key, fix=unique_id, value=value))
         elif not value.isdigit() and not any(c in value for c in "*?"):
-            out.append(Finding(
-                "trust-policy-sub-not-unique-id", "error",
-                f"{_KEY_SUB} is \"{value}\", not a numeric uniqueId", index))
+            out.append(_finding(
+                "trust-policy-sub-not-unique-id", "fail",
+                f"{_KEY_SUB} is \"{value}\", not a numeric uniqueId", index, misconfig="M21", key=key,
+                fix=unique_id, value=value))
     if unique_id and not out and not any(_value_matches(op, v, unique_id) for op, v in values):
         shown = ", ".join(f'"{v}"' for _, v in values)
-        out.append(Finding(
-            "trust-policy-sub-not-unique-id", "error",
-            f"{_KEY_SUB} is {shown}, not this service account's uniqueId {unique_id}", index))
+        out.append(_finding(
+            "trust-policy-sub-not-unique-id", "fail",
+            f"{_KEY_SUB} is {shown}, not this service account's uniqueId {unique_id}", index, misconfig="M21",
+            key=f"{values[0][0]}.{_KEY_SUB}", fix=unique_id))
     return out
 
 
-def _lint_oaud(index: int, entries: list, audience: str | None) -> list[Finding]:
+def _lint_oaud(index: int, entries: list, audience: str | None) -> list[TrustPolicyFinding]:
     if not audience or not entries:
         return []
     if any(_value_matches(op, v, audience) for op, values in entries for v in values):
         return []
     shown = ", ".join(f'"{v}"' for _, values in entries for v in values)
-    return [Finding(
-        "id-token-audience-mismatch", "error",
+    return [_finding(
+        "id-token-audience-mismatch", "fail",
         f"{_KEY_OAUD} is {shown}, but the ID token is requested for \"{audience}\"; request the token for the "
-        f"policy's audience or change {_KEY_OAUD}", index)]
+        f"policy's audience or change {_KEY_OAUD}", index, misconfig="M24", key=f"{entries[0][0]}.{_KEY_OAUD}",
+        fix=audience)]
