@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
@@ -126,7 +127,7 @@ def _check_text(name: str, value: Any, limit: int = MAX_AUDIENCE_LENGTH) -> str:
         raise TrustPolicyError(f"the {name} must be a non-empty string, not {value!r}")
     if len(value) > limit:
         raise TrustPolicyError(f"the {name} is {len(value)} characters; at most {limit} are allowed")
-    if value != value.strip() or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+    if value != value.strip() or any(unicodedata.category(c) == "Cc" for c in value):
         raise TrustPolicyError(f"the {name} {value!r} has surrounding whitespace or control characters")
     return value
 
