@@ -179,8 +179,9 @@ def standin_replay(sb, signed: sts_aws.SignedRequest) -> sts_aws.CallerIdentity:
 def aws_identity(sandbox, monkeypatch):
     """`aws_identity(account)` → AwsIdentity with credentials the sandbox's AWS knows.
 
-    Uses the real emulated AWS front when it serves (assumed-role session of the instance role via
-    boto3), else a stand-in replay with the same contract.
+    Uses the real emulated AWS front when it serves (the instance role's session as IMDS serves it,
+    or a session of the second account's OrganizationAccountAccessRole), else a stand-in replay
+    with the same contract.
     """
     real = aws_front_present(sandbox)
     if not real:
@@ -190,19 +191,16 @@ def aws_identity(sandbox, monkeypatch):
         if not real:
             akid, secret, session, arn = _STANDIN[account]
             return AwsIdentity(aws.AwsSecurityCredentials(akid, secret, session), arn, account)
-        import boto3
-
-        client = boto3.client("sts", endpoint_url=sandbox.endpoints["aws"]["endpoint_url"], region_name=ids.AWS_REGION,
-                              aws_access_key_id=ids.AWS_ADMIN_ACCESS_KEY_ID,
-                              aws_secret_access_key=ids.AWS_ADMIN_SECRET_ACCESS_KEY)
-        role = ids.INSTANCE_ROLE if account == WORKLOAD_ACCOUNT else "OrganizationAccountAccessRole"
-        try:
-            out = client.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName=ids.INSTANCE_ID)
-        except Exception as e:  # the front's seed decides which roles the admin may assume
-            pytest.skip(f"emulated AWS front cannot assume a role in {account}: {e}")
-        c = out["Credentials"]
-        return AwsIdentity(aws.AwsSecurityCredentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]),
-                           out["AssumedRoleUser"]["Arn"], account)
+        world = sandbox.aws
+        if account == WORKLOAD_ACCOUNT:
+            c = world.issue_instance_credentials()  # what IMDS hands the EC2 instance
+            akid, secret, session = c["AccessKeyId"], c["SecretAccessKey"], c["Token"]
+            arn = f"arn:aws:sts::{account}:assumed-role/{ids.INSTANCE_ROLE}/{ids.INSTANCE_ID}"
+        else:
+            with sandbox.lock:
+                s = world.create_session(f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", "xwiz-test", 3600)
+            akid, secret, session, arn = s.access_key_id, s.secret_access_key, s.session_token, s.arn
+        return AwsIdentity(aws.AwsSecurityCredentials(akid, secret, session), arn, account)
 
     make.real = real
     return make
