@@ -110,6 +110,7 @@ def _compile_error(expression: str, error: BaseException, field: str) -> InputEr
     m = _POSITION.search(text)
     if m:
         line, column, message = m.group(1), m.group(2), m.group(3).strip()
+        message = message.split(" expecting {", 1)[0]  # the parser's token list helps nobody
         where = f"column {column}" if line == "1" else f"line {line} column {column}"
         return InputError(field, f"CEL does not compile at {where}: {message[:160]}", "a CEL expression")
     return InputError(field, f"CEL does not compile: {text.splitlines()[0][:160] if text else type(error).__name__}",
