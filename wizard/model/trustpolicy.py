@@ -10,14 +10,16 @@ statement is left exactly as it was.
 
 **AWS's key mapping for Google ID tokens** (cloud-facts §3.5, verbatim AWS docs):
 `accounts.google.com:aud` is the token's `azp` when `azp` is set, else its `aud`;
-`accounts.google.com:oaud` is the token's `aud`; `accounts.google.com:sub` is `sub`. The docs
-say "When the `azp` field is set, the `aud` field matches the `accounts.google.com:oaud`
-condition key" and define `:oaud` unconditionally as "the Google audience (`aud`) that this ID
-token is intended for", so xwiz reads `:oaud` as the token's `aud` whether or not `azp` is set
-(service-account ID tokens always carry `azp`, so the case without it only concerns OAuth
-clients). The trap this module exists for: the AWS console writes the audience the user typed
-into `:aud`, which a service-account token compares with `azp` (its numeric uniqueId), so the
-role can never be assumed.
+`accounts.google.com:sub` is `sub`; `accounts.google.com:oaud` is the token's `aud` *when `azp`
+is set*. The docs say "`aud` … when the `azp` field is not set. When the `azp` field is set, the
+`aud` field matches the `accounts.google.com:oaud` condition key", but also define `:oaud` as
+"the Google audience (`aud`) that this ID token is intended for" without a condition. Which one
+holds for a token without `azp` is not verified; xwiz takes the narrower reading — `:oaud` is
+absent then, so a policy that requires it does not admit such a token — as the sandbox's gate
+does. Service-account ID tokens always carry `azp`, so only OAuth-client tokens are affected.
+The trap this module exists for: the AWS console writes the audience the user typed into
+`:aud`, which a service-account token compares with `azp` (its numeric uniqueId), so the role
+can never be assumed.
 
 For other OIDC issuers the keys are `<issuer without https://>:aud` (multi-valued when the
 token's `aud` is a list), `:sub` and `:amr`, and the principal is the IAM OIDC provider's ARN.
@@ -355,10 +357,10 @@ def google_request_context(claims: Mapping[str, Any]) -> dict[str, ContextKey]:
     azp = claims.get("azp")
     if azp not in (None, ""):
         _add(context, _context_key(_KEY_AUD, azp, "the token's azp, because the token has azp"))
+        if "aud" in claims:
+            _add(context, _context_key(_KEY_OAUD, claims["aud"], "the token's aud"))
     elif "aud" in claims:
         _add(context, _context_key(_KEY_AUD, claims["aud"], "the token's aud, because the token has no azp"))
-    if "aud" in claims:
-        _add(context, _context_key(_KEY_OAUD, claims["aud"], "the token's aud"))
     if "sub" in claims:
         _add(context, _context_key(_KEY_SUB, claims["sub"], "the token's sub"))
     return context
@@ -488,6 +490,10 @@ def _google_hint(result: ConditionResult, claims: Mapping[str, Any]) -> Conditio
         return replace(result, why=why)
     if key == _KEY_SUB and any("@" in e for e in expected):
         return replace(result, why=result.why + " — sub is the service account's numeric uniqueId, not its email")
+    if key == _KEY_OAUD and result.actual is None and azp in (None, ""):
+        return replace(result, why=(f"the token has no azp, and xwiz reads AWS's docs as setting {_KEY_OAUD} only "
+                                    f"for tokens that carry azp (unverified), so the request does not carry "
+                                    f"{_KEY_OAUD}; the policy expects {_quoted(expected)}"))
     if key == _KEY_OAUD and aud is not None:
         return replace(result, why=(f"{_KEY_OAUD} is the token's aud ({aud}), the audience the ID token was "
                                     f"requested for; the policy expects {_quoted(expected)} — request the ID token "
