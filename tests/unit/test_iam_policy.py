@@ -15,7 +15,7 @@ def test_adding_members_keeps_every_existing_member_and_is_idempotent(p, r, new)
         for m in b["members"]:
             assert m in members_of(edit.policy, b["role"]) or any(
                 m in x["members"] for x in edit.policy["bindings"] if x["role"] == b["role"])
-    assert set(new) <= members_of(edit.policy, r) | {m for b in edit.policy["bindings"] if b["role"] == r for m in b["members"]}
+    assert set(new) <= members_of(edit.policy, r) | {m for b in edit.policy.get("bindings", []) if b["role"] == r for m in b["members"]}
     assert not add_members(edit.policy, {r: new}).changed
     assert edit.policy["etag"] == "BwX="
 
