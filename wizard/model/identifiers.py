@@ -201,6 +201,8 @@ def assumed_role_arn(value: object, account_id: str | None = None, partition: st
     if arn_partition not in PARTITIONS:
         raise InputError(field, f"{show(value)} has partition {show(arn_partition)}",
                          "partition aws, aws-cn or aws-us-gov")
+    if service not in ("iam", "sts"):
+        raise InputError(field, f"{show(value)} is not an IAM role ARN", _ROLE_FORMS)
     if partition is not None and arn_partition != partition:
         raise InputError(field, f"{show(value)} is in partition {arn_partition}, not {partition}", _ROLE_FORMS)
     if not _ACCOUNT_ID.fullmatch(account):
