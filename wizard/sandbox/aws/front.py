@@ -81,6 +81,9 @@ def authenticate(sb: "Sandbox", request: Request, body: bytes, params: dict[str,
         raise AwsError("InvalidClientTokenId", INVALID_TOKEN, 403)
     if key.session_token is not None and request.headers.get("X-Amz-Security-Token") != key.session_token:
         raise AwsError("InvalidClientTokenId", INVALID_TOKEN, 403)
+    # the session token is looked up (and found expired) before the signature is checked
+    if key.expiration is not None and sb.clock.now() >= key.expiration:
+        raise AwsError("ExpiredToken", EXPIRED_TOKEN, 403)
     skew = sigv4.skew_message(amz_date, sb.clock.now())
     if skew:
         raise AwsError("SignatureDoesNotMatch", skew, 403)
@@ -92,8 +95,6 @@ def authenticate(sb: "Sandbox", request: Request, body: bytes, params: dict[str,
                                         amz_date=amz_date)
     if not sigv4.signatures_match(expected, auth.signature):
         raise AwsError("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403)
-    if key.expiration is not None and sb.clock.now() >= key.expiration:
-        raise AwsError("ExpiredToken", EXPIRED_TOKEN, 403)
     return key.account, key
 
 

@@ -12,6 +12,7 @@ objects right after creation.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import TYPE_CHECKING
 from unittest import mock
@@ -59,13 +60,19 @@ def _admin_user(world: "AwsWorld", iam) -> None:
 
 def _add_managed_policy(world: "AwsWorld", account: str, name: str) -> None:
     """moto loads AWS managed policies only on request (all ~1,300 of them, slowly); add the one needed."""
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
     from moto.iam.models import AWSManagedPolicy
 
-    data = json.loads(aws_managed_policies_data)[name]
+    data = _managed_policy_data(name)
     backend = world.iam(account)
     policy = AWSManagedPolicy.from_data(name, account, backend.region_name, data)
     backend.managed_policies[policy.arn] = policy
+
+
+@functools.lru_cache(maxsize=None)
+def _managed_policy_data(name: str) -> dict:
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return json.loads(aws_managed_policies_data)[name]
 
 
 def _instance(world: "AwsWorld", iam, ec2) -> None:
