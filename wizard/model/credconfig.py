@@ -204,8 +204,12 @@ def lint_credential_config(config: Any, expected: Mapping[str, Any] | None = Non
 
     out.extend(_lint_audience(config.get("audience")))
     source = config.get("credential_source")
-    is_aws = isinstance(source, Mapping) and "environment_id" in source and str(source.get("environment_id", "")).startswith("aws")
     token_type = config.get("subject_token_type")
+    # google-auth picks the AWS class by environment_id; a file/executable/certificate source with one is
+    # a broken identity-pool source, not an AWS one.
+    is_aws = isinstance(source, Mapping) and (
+        token_type == AWS_SUBJECT_TOKEN_TYPE
+        or ("environment_id" in source and not any(k in source for k in ("file", "certificate", "executable"))))
     if is_aws and token_type != AWS_SUBJECT_TOKEN_TYPE:
         out.append(_bad(f"subject_token_type is {show(token_type)} for an AWS source", "subject_token_type",
                         fix=AWS_SUBJECT_TOKEN_TYPE, misconfig=None))
