@@ -113,11 +113,20 @@ class GcpAdapter:
             resource=project, body={"policy": policy, "updateMask": update_mask}))
 
     # -- Service Usage ------------------------------------------------------------------------
-    def batch_get_services(self, project: str, services: list[str]) -> dict[str, str]:
-        """{service: ENABLED|DISABLED} for up to 30 services."""
+    def service_states(self, project: str, services: list[str]) -> tuple[str, dict[str, str]]:
+        """(project number, {service: ENABLED|DISABLED}) for up to 30 services.
+
+        Service Usage names services by project number (`projects/123/services/x`), so this one call
+        also resolves the number while Resource Manager may still be disabled.
+        """
         names = [f"projects/{project}/services/{s}" for s in services]
         out = self._call("serviceusage", lambda c: c.services().batchGet(parent=f"projects/{project}", names=names))
-        return {s["name"].rsplit("/", 1)[-1]: s.get("state", "STATE_UNSPECIFIED") for s in out.get("services", [])}
+        states, number = {}, ""
+        for s in out.get("services", []):
+            parts = s["name"].split("/")
+            number = parts[1] if len(parts) > 1 else number
+            states[parts[-1]] = s.get("state", "STATE_UNSPECIFIED")
+        return number, states
 
     def batch_enable_services(self, project: str, services: list[str]) -> dict[str, Any]:
         op = self._call("serviceusage", lambda c: c.services().batchEnable(
