@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors_google import GoogleError, invalid_argument, not_found, permission_denied, service_disabled
 from ..http import Call, Route
-from .auth import CLOUD_PLATFORM, FederatedPrincipal
+from .auth import CLOUD_PLATFORM, FederatedPrincipal, ServiceAccountPrincipal
 from .state import ServiceAccount
 
 SERVICE = "iamcredentials.googleapis.com"
@@ -109,8 +109,6 @@ def generate_access_token(call: Call) -> dict[str, Any]:
     scopes = parse_scopes(body.get("scope"))
     lifetime = parse_lifetime(body.get("lifetime"))
     sb = call.sandbox
-    from .auth import ServiceAccountPrincipal
-
     token, expires_in = sb.google_auth.issue(ServiceAccountPrincipal(sa.email), scopes, lifetime)
     # google-auth parses expireTime with "%Y-%m-%dT%H:%M:%SZ": no fractional seconds
     return {"accessToken": token, "expireTime": sb.clock.iso_aws(sb.clock.now() + expires_in)}
