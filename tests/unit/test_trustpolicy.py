@@ -170,6 +170,14 @@ def test_malformed_policies_name_what_is_wrong(existing, message):
         tp.merge(existing, tp.build_statement(UID, AUD))
 
 
+def test_repeated_keys_are_refused_rather_than_dropped():
+    text = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"accounts.google.com"},'
+            '"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"accounts.google.com:sub":"1"},'
+            '"StringEquals":{"accounts.google.com:oaud":"a"}}}]}')
+    with pytest.raises(tp.TrustPolicyError, match="repeats the key 'StringEquals'"):
+        tp.merge(text, tp.build_statement(UID, AUD))
+
+
 def test_merged_policy_over_the_quota_is_refused():
     filler = [{"Sid": f"S{i}", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{i:012d}:root"},
                "Action": "sts:AssumeRole"} for i in range(17)]

@@ -133,3 +133,33 @@ def test_the_gate_builds_the_google_keys_xwiz_expects(gate_context):
     ours = tp.google_request_context({"aud": AUD, "azp": UID, "sub": UID})
     assert {c.name: c.values[0] for c in ours.values()} == {
         k: v for k, v in with_azp.items() if k != trust.PRINCIPAL_KEY}
+
+
+# Multi-valued keys never come out of a Google token, so the set operators get their own run:
+# the same request context, with keys holding lists, handed to both evaluators directly.
+MULTI_KEYS = ["test:tags", "Test:Tags", "test:single", "test:absent"]
+MULTI_VALUES = ["a", "b", "A", "a*", "*", "?", ""]
+multi_blocks = st.dictionaries(
+    st.sampled_from(STRING_OPERATORS),
+    st.dictionaries(st.sampled_from(MULTI_KEYS), st.one_of(st.sampled_from(MULTI_VALUES),
+                                                           st.lists(st.sampled_from(MULTI_VALUES), max_size=3)),
+                    min_size=1, max_size=2),
+    min_size=1, max_size=2)
+request_keys = st.fixed_dictionaries({}, optional={
+    "test:tags": st.lists(st.sampled_from(MULTI_VALUES), max_size=3),
+    "test:single": st.sampled_from(MULTI_VALUES),
+})
+
+
+@settings(max_examples=400, deadline=None)
+@given(effects=st.lists(st.sampled_from(["Allow", "Deny"]), min_size=1, max_size=3),
+       blocks=st.lists(multi_blocks, min_size=3, max_size=3), extra=request_keys)
+def test_set_operators_agree_on_multi_valued_keys(effects, blocks, extra):
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": effect, "Principal": {"Federated": "accounts.google.com"},
+         "Action": "sts:AssumeRoleWithWebIdentity", "Condition": block}
+        for effect, block in zip(effects, blocks)]}
+    sandbox_allowed, sandbox_reason = trust.evaluate_trust(
+        policy, gate.ACTION, {trust.PRINCIPAL_KEY: {"Federated": "accounts.google.com"}, **extra})
+    ours = tp.evaluate(policy, {}, extra_context=extra)
+    assert ours.allowed == sandbox_allowed, f"xwiz: {ours.reason}\nsandbox: {sandbox_reason}"

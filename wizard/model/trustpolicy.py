@@ -180,13 +180,25 @@ def _load(existing: Any) -> dict | None:
         if text.startswith("%7B") or text.startswith("%7b"):
             text = urllib.parse.unquote(text)  # IAM's GetRole returns the document URL-encoded
         try:
-            existing = json.loads(text)
+            existing = json.loads(text, object_pairs_hook=_no_duplicate_keys)
         except json.JSONDecodeError as exc:
             raise TrustPolicyError(f"the trust policy is not valid JSON: {exc.msg} at line {exc.lineno} "
                                    f"column {exc.colno}") from None
     if not isinstance(existing, Mapping):
         raise TrustPolicyError(f"a trust policy is a JSON object, not {type(existing).__name__}")
     return dict(existing)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+    # json.loads would keep only the last of two equal keys (say two "StringEquals" blocks), and
+    # writing the policy back would silently drop a condition someone else wrote.
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise TrustPolicyError(f"the trust policy repeats the key {key!r} in one object; merge the two "
+                                   f"into one before xwiz edits the policy")
+        seen[key] = value
+    return seen
 
 
 def _statements(policy: Mapping) -> list:
