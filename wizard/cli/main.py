@@ -14,6 +14,9 @@ class LazyGroup(click.Group):
 
     commands_by_name = {
         "sandbox": ("wizard.cli.sandbox_cmd", "sandbox"),
+        "init": ("wizard.cli.setup_cmds", "init_cmd"),
+        "plan": ("wizard.cli.setup_cmds", "plan_cmd"),
+        "apply": ("wizard.cli.setup_cmds", "apply_cmd"),
     }
 
     def list_commands(self, ctx):
