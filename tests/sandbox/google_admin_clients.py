@@ -29,6 +29,18 @@ def build(api: str, version: str, endpoints: dict[str, Any], credentials=None):
                            static_discovery=True, cache_discovery=False, client_options=options)
 
 
+_CACHE: dict[tuple[str, str, str], Any] = {}
+
+
+def cached(api: str, version: str, endpoints: dict[str, Any]):
+    """One admin client per API and sandbox: building parses the discovery document and loads the key,
+    which costs more than most tests (the sandbox keeps its endpoints and keys across resets)."""
+    key = (api, version, endpoints["gcp"][api])
+    if key not in _CACHE:
+        _CACHE[key] = build(api, version, endpoints)
+    return _CACHE[key]
+
+
 def error_body(e: HttpError) -> dict[str, Any]:
     return json.loads(e.content)["error"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from googleapiclient.errors import HttpError
 
-from .google_admin_clients import build, error_body, wait
+from .google_admin_clients import build, cached, error_body, wait
 
 FOUR = ["iam.googleapis.com", "cloudresourcemanager.googleapis.com", "iamcredentials.googleapis.com",
         "sts.googleapis.com"]
@@ -14,13 +14,13 @@ FOUR = ["iam.googleapis.com", "cloudresourcemanager.googleapis.com", "iamcredent
 
 @pytest.fixture
 def su(endpoints):
-    return build("serviceusage", "v1", endpoints)
+    return cached("serviceusage", "v1", endpoints)
 
 
 @pytest.fixture
 def crm(endpoints, su, endpoints_project):
     enable(su, endpoints_project, FOUR)
-    return build("cloudresourcemanager", "v1", endpoints)
+    return cached("cloudresourcemanager", "v1", endpoints)
 
 
 @pytest.fixture
