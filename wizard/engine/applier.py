@@ -106,7 +106,11 @@ class Applier:
     def _run(self, step: Step, emit: Callable[[ApplyEvent], None]) -> str:
         if step.action == "same" and step.kind != "service_account":
             return "unchanged"
-        handler = getattr(self, f"_apply_{step.kind}")
+        handler = getattr(self, f"_apply_{step.kind}", None)
+        if handler is None:
+            from . import gcp_to_aws
+
+            handler = lambda st, em: gcp_to_aws.apply_step(self, st, em)  # noqa: E731
         return handler(step, emit)
 
     @property

@@ -40,6 +40,8 @@ class Observed:
     files: dict[str, str | None] = field(default_factory=dict)
     iam_readable: bool = True
     crm_readable: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+    """What other journeys' modules read (e.g. `gcp_to_aws`: roles and trust policies)."""
 
 
 class Planner:
@@ -93,6 +95,10 @@ class Planner:
         for entry in self._google_entries():
             path = self._path(entry.credential_config)
             obs.files[entry.credential_config] = path.read_text() if path.exists() else None
+        if spec.gcp_to_aws:
+            from . import gcp_to_aws
+
+            obs.extra["gcp_to_aws"] = gcp_to_aws.observe(self, obs)
         return obs
 
     def _issuer_of(self, entry) -> str:
@@ -139,6 +145,10 @@ class Planner:
             steps.append(self._sa_binding_step(obs, email, members))
         for entry in self._google_entries():
             steps.append(self._credential_config_step(obs, entry))
+        if spec.gcp_to_aws:
+            from . import gcp_to_aws
+
+            steps.extend(gcp_to_aws.plan_steps(self, obs))
         return Plan(tuple(steps), tuple(warnings))
 
     def _pool_step(self, obs: Observed, unread) -> Step:
