@@ -145,9 +145,17 @@ def compile(expression: str, field: str = "expression") -> None:  # noqa: A001 â
 
 def cel_string(value: str) -> str:
     """A CEL single-quoted string literal for any text."""
-    escaped = (value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
-               .replace("\r", "\\r").replace("\t", "\\t"))
-    return f"'{escaped}'"
+    out = []
+    for ch in value:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == "'":
+            out.append("\\'")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "'" + "".join(out) + "'"
 
 
 def validate_condition(condition: str, field: str = "attribute_condition") -> str:
