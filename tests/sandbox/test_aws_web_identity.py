@@ -197,3 +197,19 @@ def test_eks_token_file_looks_projected(sandbox, endpoints):
     assert claims["sub"] == "system:serviceaccount:apps:billing"
     assert claims["kubernetes.io"]["serviceaccount"]["name"] == "billing"
     assert claims["exp"] - claims["iat"] == 24 * 3600
+
+
+def test_raw_get_query_form_and_unsigned_calls(sandbox, endpoints):
+    """The form used in the wild: a plain GET with every parameter in the query (cloud-facts §1.7)."""
+    import requests
+
+    role = google_role(endpoints, "gcp-reader", correct_conditions(sandbox))
+    params = {"Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15", "DurationSeconds": "3600",
+              "RoleSessionName": "app1", "RoleArn": role,
+              "WebIdentityToken": sandbox.mint_google_id_token(WORKLOAD_SA, AUDIENCE)}
+    r = requests.get(endpoints["aws"]["endpoint_url"] + "/", params=params)
+    assert r.status_code == 200, r.text
+    assert "<Provider>accounts.google.com</Provider>" in r.text
+    unsigned = requests.get(endpoints["aws"]["endpoint_url"] + "/",
+                            params={"Action": "GetCallerIdentity", "Version": "2011-06-15"})
+    assert unsigned.status_code == 403 and "<Code>MissingAuthenticationToken</Code>" in unsigned.text

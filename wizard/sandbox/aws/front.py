@@ -9,6 +9,7 @@ Errors take the shape of the service named in the credential scope.
 from __future__ import annotations
 
 import io
+import json
 import urllib.parse
 from typing import TYPE_CHECKING
 
@@ -162,8 +163,6 @@ def render_error(err: AwsError, service: str) -> Response:
     if service == "ec2":
         return Response(err.ec2_xml(), err.http_status, content_type="text/xml;charset=UTF-8")
     if service in ("organizations", "eks", "ecs", "kms", "logs", "secretsmanager", "ssm", "dynamodb"):
-        import json
-
         content_type = "application/json" if service == "eks" else "application/x-amz-json-1.1"
         return Response(json.dumps(err.json_body()), err.http_status, content_type=content_type,
                         headers={"x-amzn-ErrorType": err.code})
