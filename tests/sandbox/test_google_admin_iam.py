@@ -415,6 +415,11 @@ def test_invalid_principal_sets_are_a2(iam, endpoints):
         assert (err["message"], err["status"]) == ("Invalid principalSet member", "INVALID_ARGUMENT"), member
 
 
+def test_gke_members_name_a_pool_the_sandbox_lacks_a3(iam, endpoints):
+    err = raises(_set_members(iam, endpoints, ["serviceAccount:xwiz-sandbox.svc.id.goog[apps/billing]"]), 400)
+    assert err["message"].startswith("Identity Pool does not exist (xwiz-sandbox.svc.id.goog).")
+
+
 def test_well_formed_members_are_accepted(iam, endpoints):
     written = _set_members(iam, endpoints, WELL_FORMED).execute()
     assert written["bindings"][0]["members"] == WELL_FORMED

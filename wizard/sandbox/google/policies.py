@@ -68,6 +68,11 @@ def validate_member(member: Any, *, allow_public: bool) -> None:
     kind, _, value = member.rpartition(":")
     if not value:
         raise unknown_member_type(member)
+    gke = re.fullmatch(r"([a-z][-a-z0-9]*\.svc\.id\.goog)\[[^/\]]+/[^/\]]+\]", value)
+    if kind == "serviceAccount" and gke:
+        # A3, verbatim (cloud-facts §3.3): the sandbox has no GKE workload identity pool at all
+        raise invalid_argument(f"Identity Pool does not exist ({gke.group(1)}). Please check that you specified a "
+                               f"valid resource name as returned in the `name` attribute in the configuration API.")
     if kind.endswith("serviceAccount") and "@" not in value:
         raise invalid_argument(f"Invalid service account ({value}).")  # synthetic text
 
