@@ -185,3 +185,28 @@ def test_toml_string_escaping_round_trips(value):
     import tomllib
 
     assert tomllib.loads("x = " + sp.toml_string(value))["x"] == value
+
+
+@settings(max_examples=100, deadline=None)
+@given(expression=st.text(max_size=40), assertion=st.dictionaries(
+    st.sampled_from(["arn", "sub", "account", "groups"]),
+    st.one_of(st.text(max_size=20), st.integers(), st.lists(st.text(max_size=5), max_size=2)), max_size=4))
+def test_evaluation_never_raises(expression, assertion):
+    mapped = cel.apply_mapping({"google.subject": expression or "x"}, assertion)
+    result = cel.evaluate_condition(expression, mapped, assertion)
+    assert isinstance(result.accepted, bool)
+
+
+@FAST
+@given(values=st.fixed_dictionaries({}, optional={
+    "project": anything, "pool": anything, "account_id": anything, "provider": anything, "roles": anything,
+    "service_account": anything, "imdsv2": anything, "token_lifetime": anything, "grant_roles": anything}))
+def test_spec_from_flags_raises_only_input_errors(values):
+    only_input_errors(sp.spec_from_flags, "aws-to-gcp", **values)
+
+
+def test_input_errors_pickle():
+    import pickle
+
+    err = InputError("f", "m", "e", file="x.toml", line=3)
+    assert str(pickle.loads(pickle.dumps(err))) == str(err)
