@@ -161,3 +161,19 @@ class AwsAdapter:
             return [a for page in pager for a in page.get("Accounts", [])]
 
         return self._call("organizations", fetch)
+
+    # -- read-only listings for the TUI's suggestions -------------------------------------------
+    def list_roles(self, path_prefix: str = "/") -> list[dict[str, Any]]:
+        """Roles in the caller's account: RoleName, Arn, Path (trust policies left out)."""
+        def fetch(c):
+            pages = c.get_paginator("list_roles").paginate(PathPrefix=path_prefix)
+            return [{"RoleName": r["RoleName"], "Arn": r["Arn"], "Path": r.get("Path", "/")}
+                    for page in pages for r in page.get("Roles", [])]
+
+        return self._call("iam", fetch)
+
+    def list_clusters(self, region: str | None = None) -> list[str]:
+        def fetch(c):
+            return [name for page in c.get_paginator("list_clusters").paginate() for name in page.get("clusters", [])]
+
+        return self._call("eks", fetch, region)

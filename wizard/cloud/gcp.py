@@ -251,3 +251,35 @@ class GcpAdapter:
                 raise errors.from_exception(e, "iamcredentials") from None
 
         return call_with_retry(once, errors.is_retryable, self._backoff, self._sleep)
+
+    # -- read-only listings for the TUI's suggestions -------------------------------------------
+    def credentials_summary(self) -> dict[str, str | None]:
+        """Who the admin calls run as, without a network call: {"account": email | None, "project": id | None}.
+
+        Raises UnauthenticatedError when no credentials can be found (no ADC, no file).
+        """
+        creds = self.credentials
+        account = getattr(creds, "service_account_email", None) or getattr(creds, "signer_email", None)
+        project = getattr(creds, "project_id", None) or getattr(creds, "quota_project_id", None)
+        return {"account": account if isinstance(account, str) else None,
+                "project": project if isinstance(project, str) else None}
+
+    def list_pools(self, project: str, show_deleted: bool = False) -> list[dict[str, Any]]:
+        out, token = [], None
+        while True:
+            page = self._call("iam", lambda c, t=token: self._pools(c).list(
+                parent=f"projects/{project}/locations/global", showDeleted=show_deleted, pageSize=100, pageToken=t))
+            out.extend(page.get("workloadIdentityPools", []))
+            token = page.get("nextPageToken")
+            if not token:
+                return out
+
+    def list_service_accounts(self, project: str) -> list[dict[str, Any]]:
+        out, token = [], None
+        while True:
+            page = self._call("iam", lambda c, t=token: c.projects().serviceAccounts().list(
+                name=f"projects/{project}", pageSize=100, pageToken=t))
+            out.extend(page.get("accounts", []))
+            token = page.get("nextPageToken")
+            if not token:
+                return out
