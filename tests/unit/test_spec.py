@@ -220,8 +220,8 @@ def test_spec_from_flags_names_flags():
     eks = sp.spec_from_flags("eks-to-gcp", project="xwiz-sandbox", pool="aws-pool", cluster="xwiz-demo",
                              region="us-east-1", provider="eks-demo", kubernetes_service_accounts="apps/billing")
     assert eks.eks_to_gcp[0].kubernetes_service_accounts[0].subject == "system:serviceaccount:apps:billing"
-    with pytest.raises(TypeError):
-        sp.spec_from_flags("gcp-to-aws", project="xwiz-sandbox", bogus=1)
+    with pytest.raises(InputError, match="^--create-service-account: does not apply to --direction gcp-to-aws"):
+        sp.spec_from_flags("gcp-to-aws", project="xwiz-sandbox", create_service_account=True)
 
 
 def test_every_spec_field_has_a_flag():

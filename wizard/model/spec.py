@@ -558,7 +558,7 @@ def spec_from_flags(direction: str, **values: Any) -> FederationSpec:
 
     `[gcp]` fields and the direction's entry fields are validated by the same code as the file; errors
     name the flag (`--account-id: "12345" is not an AWS account ID; expected 12 digits, …`). None
-    values are treated as not given.
+    values and empty lists are treated as not given; a flag of another direction is an InputError.
     """
     if direction not in _DIRECTIONS:
         raise InputError("--direction", f"{show(direction)} is not a direction", ", ".join(_DIRECTIONS))
@@ -574,7 +574,9 @@ def spec_from_flags(direction: str, **values: Any) -> FederationSpec:
         elif key in entry_fields:
             entry[key] = list(value) if isinstance(value, tuple) else value
         else:
-            raise TypeError(f"spec_from_flags({direction!r}) got an unexpected field {key!r}")
+            flag = FLAGS.get(key, "--" + str(key).replace("_", "-"))
+            raise InputError(flag, f"does not apply to --direction {direction}",
+                             "only the flags of that direction (see xwiz init --help)")
     return _build({"gcp": gcp, section: [entry]}, _Context(None, None, flags=True))
 
 
