@@ -98,6 +98,8 @@ class Imds:
         role = ids.INSTANCE_ROLE
         simple = {
             "/latest/meta-data/placement/availability-zone": ids.AVAILABILITY_ZONE,
+            # botocore's IMDSRegionProvider asks with a trailing slash, which real IMDS answers
+            "/latest/meta-data/placement/availability-zone/": ids.AVAILABILITY_ZONE,
             "/latest/meta-data/placement/region": region,
             "/latest/meta-data/instance-id": ids.INSTANCE_ID,
             "/latest/meta-data/instance-type": "t3.micro",
