@@ -40,10 +40,12 @@ def plan_cmd(spec_file: Path, sandbox_file: str | None, output: str, verbose: bo
 @click.option("--force", is_flag=True, help="Replace credential configuration files whose content differs "
                                             "(the old file is kept as FILE.bak).")
 @click.option("--no-verify", is_flag=True, help="Skip the live token exchange after applying.")
+@click.option("--wait", "wait_s", type=click.IntRange(0, 3600), default=420, show_default=True, metavar="SECONDS",
+              help="How long verification waits for IAM to propagate a new binding (Google: up to 7 minutes).")
 @click.option("--concurrency", type=click.IntRange(1, 32), default=8, show_default=True)
 @error_boundary
 def apply_cmd(spec_file: Path, sandbox_file: str | None, auto_approve: bool, force: bool, no_verify: bool,
-              concurrency: int) -> None:
+              wait_s: int, concurrency: int) -> None:
     """Make the clouds match xwiz.toml, then write the credential configurations."""
     from wizard.engine.applier import Applier
     from wizard.engine.planner import Planner
@@ -56,7 +58,7 @@ def apply_cmd(spec_file: Path, sandbox_file: str | None, auto_approve: bool, for
     plan = planner.plan()
     click.echo(plan_text(plan))
     if not plan.has_changes:
-        _next_steps(spec, spec_file.parent)
+        _verify_and_next_steps(services, planner, spec, spec_file.parent, no_verify, wait_s)
         return
     if not auto_approve:
         if not sys.stdin.isatty():
@@ -78,12 +80,23 @@ def apply_cmd(spec_file: Path, sandbox_file: str | None, auto_approve: bool, for
                    err=True)
         sys.exit(exit_codes.PROBLEMS)
     click.echo(click.style("Apply complete.", fg="green", bold=True))
-    if not no_verify:
+    _verify_and_next_steps(services, planner, spec, spec_file.parent, no_verify, wait_s)
+
+
+def _verify_and_next_steps(services, planner, spec, base: Path, no_verify: bool, wait_s: int) -> None:
+    failed = False
+    if not no_verify and (spec.aws_to_gcp or spec.eks_to_gcp):
         from wizard.engine.verify import verify_after_apply
 
-        for line in verify_after_apply(services, planner, on_progress=_echo):
-            click.echo(line)
-    _next_steps(spec, spec_file.parent)
+        click.echo("Verifying the workload's token exchange…")
+        for outcome in verify_after_apply(services, planner, on_progress=_echo, wait_s=wait_s):
+            color = {"ok": "green", "skipped": "yellow", "failed": "red"}[outcome.status]
+            for i, line in enumerate(outcome.lines()):
+                click.echo(click.style(line, fg=color) if i == 0 else line)
+            failed = failed or outcome.status == "failed"
+    _next_steps(spec, base)
+    if failed:
+        sys.exit(exit_codes.PROBLEMS)
 
 
 def _echo(line: str | None) -> None:
