@@ -252,3 +252,5 @@ class Applier:
         tmp.write_text(text)
         os.replace(tmp, path)
         return f"wrote {path}"
+
+    _apply_kubernetes_snippet = _apply_credential_config  # the same rules: never overwrite without --force

@@ -13,8 +13,12 @@ def alloydb_user(service_account: str) -> str:
 
 
 def next_steps(spec: FederationSpec, base: Path) -> list[str]:
+    from wizard.model import kubernetes
+
+    from .planner import kubernetes_file
+
     lines: list[str] = []
-    for entry in (*spec.aws_to_gcp, *spec.eks_to_gcp):
+    for entry in spec.aws_to_gcp:
         path = Path(entry.credential_config)
         shown = path if path.is_absolute() else (base / path)
         lines.append("")
@@ -22,7 +26,26 @@ def next_steps(spec: FederationSpec, base: Path) -> list[str]:
         lines.append(f"  copy {shown} to the workload (it holds no secret), then on the workload:")
         lines.append(f"    export GOOGLE_APPLICATION_CREDENTIALS=/path/to/{path.name}")
         lines.append(f"    gcloud auth login --cred-file=/path/to/{path.name}")
-        if entry.service_account:
-            lines.append(f"  AlloyDB / Cloud SQL IAM database user: {alloydb_user(entry.service_account)}")
-        lines.append(f"  check it from the workload: xwiz doctor --cred-config /path/to/{path.name}")
+        lines.append("  on ECS/Fargate, or with AWS profiles/SSO, use wizard.runtime.aws_supplier.BotoSupplier "
+                     "(google-auth's own AWS source only knows env keys and EC2 metadata)")
+        _common(lines, entry, path)
+    for entry in spec.eks_to_gcp:
+        path = Path(entry.credential_config)
+        k8s = Path(kubernetes_file(entry.credential_config))
+        shown = k8s if k8s.is_absolute() else (base / k8s)
+        lines.append("")
+        lines.append(f"Next steps for provider {entry.provider} (EKS):")
+        lines.append(f"  kubectl apply -f {shown}    # a Secret with the credential configuration, per namespace")
+        lines.append("  then merge into each pod template (also in that file, commented):")
+        projected = entry.allowed_audiences[0] if entry.token_path == kubernetes.PROJECTED_TOKEN_PATH else None
+        for ksa in entry.kubernetes_service_accounts:
+            lines.append(f"  # {ksa.namespace}/{ksa.name}")
+            lines.extend("    " + line for line in kubernetes.pod_snippet(ksa, projected_audience=projected).splitlines())
+        _common(lines, entry, path)
     return lines
+
+
+def _common(lines: list[str], entry, path: Path) -> None:
+    if entry.service_account:
+        lines.append(f"  AlloyDB / Cloud SQL IAM database user: {alloydb_user(entry.service_account)}")
+    lines.append(f"  check it from the workload: xwiz doctor --cred-config /path/to/{path.name}")

@@ -95,6 +95,10 @@ class Planner:
         for entry in self._google_entries():
             path = self._path(entry.credential_config)
             obs.files[entry.credential_config] = path.read_text() if path.exists() else None
+        for entry in spec.eks_to_gcp:
+            name = kubernetes_file(entry.credential_config)
+            path = self._path(name)
+            obs.files[name] = path.read_text() if path.exists() else None
         if spec.gcp_to_aws:
             from . import gcp_to_aws
 
@@ -145,6 +149,8 @@ class Planner:
             steps.append(self._sa_binding_step(obs, email, members))
         for entry in self._google_entries():
             steps.append(self._credential_config_step(obs, entry))
+        for entry in spec.eks_to_gcp:
+            steps.append(self._kubernetes_step(obs, entry))
         if spec.gcp_to_aws:
             from . import gcp_to_aws
 
@@ -320,21 +326,55 @@ class Planner:
 
     def _credential_config_step(self, obs: Observed, entry) -> Step:
         text = credconfig.render(self.credential_config_for(entry, obs.number))
-        have = obs.files.get(entry.credential_config)
-        path = str(self._path(entry.credential_config))
-        deps = (f"provider:{entry.provider}",)
+        return self._file_step(obs, "credential_config", entry.credential_config, text,
+                               (f"provider:{entry.provider}",), "the credential configuration")
+
+    def _kubernetes_step(self, obs: Observed, entry) -> Step:
+        config = self.credential_config_for(entry, obs.number)
+        text = kubernetes_manifests(entry, config)
+        return self._file_step(obs, "kubernetes_snippet", kubernetes_file(entry.credential_config), text,
+                               (f"provider:{entry.provider}",), "the Kubernetes Secret and pod snippet")
+
+    def _file_step(self, obs: Observed, kind: str, name: str, text: str, deps: tuple[str, ...], what: str) -> Step:
+        have = obs.files.get(name)
+        path = str(self._path(name))
         desired = {"path": path, "text": text}
+        step_id = f"{kind}:{name}"
         if have is None:
-            return Step(f"credential_config:{entry.credential_config}", "credential_config", "create", path,
-                        f"write the credential configuration {entry.credential_config}",
-                        (f"+ file {entry.credential_config}",), deps, desired=desired)
+            return Step(step_id, kind, "create", path, f"write {what} {name}", (f"+ file {name}",), deps,
+                        desired=desired)
         if have == text:
-            return Step(f"credential_config:{entry.credential_config}", "credential_config", "same", path,
-                        f"{entry.credential_config} is up to date", depends_on=deps, desired=desired)
+            return Step(step_id, kind, "same", path, f"{name} is up to date", depends_on=deps, desired=desired)
         diff = tuple(line.rstrip("\n") for line in difflib.unified_diff(
-            have.splitlines(True), text.splitlines(True), entry.credential_config + " (on disk)",
-            entry.credential_config + " (xwiz)", n=1))
-        return Step(f"credential_config:{entry.credential_config}", "credential_config", "update", path,
-                    f"{entry.credential_config} differs from what xwiz would write (apply needs --force)",
-                    diff, deps, (f"{entry.credential_config} exists with other content: xwiz will not overwrite it "
-                                 f"without --force",), desired | {"needs_force": True})
+            have.splitlines(True), text.splitlines(True), name + " (on disk)", name + " (xwiz)", n=1))
+        return Step(step_id, kind, "update", path, f"{name} differs from what xwiz would write (apply needs --force)",
+                    diff, deps, (f"{name} exists with other content: xwiz will not overwrite it without --force",),
+                    desired | {"needs_force": True})
+
+
+def kubernetes_file(credential_config: str) -> str:
+    """`credentials-eks.json` → `credentials-eks.k8s.yaml`, next to the credential configuration."""
+    p = Path(credential_config)
+    return str(p.with_name((p.stem if p.suffix == ".json" else p.name) + ".k8s.yaml"))
+
+
+def kubernetes_manifests(entry, config: dict[str, Any]) -> str:
+    """One Secret per namespace, each followed by the pod snippets (commented) of its service accounts."""
+    from wizard.model import kubernetes
+
+    projected = None
+    if entry.token_path == kubernetes.PROJECTED_TOKEN_PATH:
+        projected = entry.allowed_audiences[0]
+    by_namespace: dict[str, list] = {}
+    for ksa in entry.kubernetes_service_accounts:
+        by_namespace.setdefault(ksa.namespace, []).append(ksa)
+    docs = []
+    for namespace, accounts in by_namespace.items():
+        doc = (f"# xwiz: credential configuration for provider {entry.provider} (no secret inside).\n"
+               f"# kubectl apply -f this file, then merge the commented pod snippet into your Deployment.\n")
+        doc += kubernetes.credential_secret(config, namespace)
+        for ksa in accounts:
+            snippet = kubernetes.pod_snippet(ksa, projected_audience=projected)
+            doc += "".join(f"# {line}\n" if line else "#\n" for line in snippet.splitlines())
+        docs.append(doc)
+    return "---\n".join(docs)
