@@ -12,7 +12,7 @@ from pathlib import Path
 import googleapiclient
 import pytest
 
-from wizard.sandbox.google import cloudresourcemanager, iam, serviceusage
+from wizard.sandbox.google import cloudresourcemanager, iam, iamcredentials, serviceusage, sts
 
 DOCUMENTS = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 
@@ -20,6 +20,8 @@ TABLES = {
     "iam.v1": iam.routes,
     "serviceusage.v1": serviceusage.routes,
     "cloudresourcemanager.v1": cloudresourcemanager.routes,
+    "iamcredentials.v1": iamcredentials.routes,
+    "sts.v1": sts.routes,
 }
 
 
