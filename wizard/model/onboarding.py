@@ -204,8 +204,7 @@ def validate_provider_pattern(pattern: str, field: str = "--provider-pattern") -
     try:
         ids.provider_id(sample, field)
     except InputError as e:
-        raise InputError(field, f"{show(pattern)} gives {show(sample)}, which {e.message.split(' is ', 1)[-1]}",
-                         e.expected) from None
+        raise InputError(field, f"{show(pattern)} gives {e.message}", e.expected) from None
     return pattern
 
 
