@@ -57,6 +57,7 @@ __all__ = [
     "build_statement",
     "build_policy",
     "parse_policy",
+    "policy_statements",
     "policy_document",
     "policy_length",
     "MergeResult",
@@ -87,6 +88,7 @@ MAX_AUDIENCE_LENGTH = 1024
 _UNIQUE_ID = re.compile(r"[0-9]{1,30}")
 _OIDC_PROVIDER_ARN = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/(?P<url>.+)")
 _KEY_AUD = f"{GOOGLE_PROVIDER}:aud"
+_OAUTH_CLIENT_SUFFIX = ".apps.googleusercontent.com"
 _KEY_OAUD = f"{GOOGLE_PROVIDER}:oaud"
 _KEY_SUB = f"{GOOGLE_PROVIDER}:sub"
 
@@ -210,6 +212,12 @@ def _statements(policy: Mapping) -> list:
     if isinstance(raw, list):
         return raw
     raise TrustPolicyError(f"Statement must be an object or a list of objects, not {type(raw).__name__}")
+
+
+def policy_statements(policy: Any) -> list:
+    """The statements of a policy (dict or text) as a list, whether `Statement` is one object or a list."""
+    parsed = _load(policy)
+    return [] if parsed is None else _statements(parsed)
 
 
 def _name(index: int, stmt: Any) -> str:
@@ -753,6 +761,8 @@ def _lint_aud(index: int, entries: list, unique_id: str | None, email: str | Non
         for value in values:
             if value.isdigit() or value == unique_id:
                 continue
+            if value.lower().endswith(_OAUTH_CLIENT_SUFFIX):
+                continue  # an OAuth client ID: what AWS documents :aud for (tokens without azp, hybrid apps)
             if parse_operator(operator).base == "StringLike" and any(c in value for c in "*?"):
                 continue  # a pattern: over-broad perhaps, but not the audience trap
             if "@" in value:
