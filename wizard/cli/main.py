@@ -36,11 +36,27 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="xwiz", prog_name="xwiz")
+@click.option("--sandbox", is_flag=True,
+              help="Open the wizard on an in-process sandbox (emulated clouds on 127.0.0.1; nothing real is touched).")
+@click.option("--sandbox-dir", type=click.Path(file_okay=False), default=None, hidden=True,
+              help="Where the in-process sandbox writes endpoints.json (benchmarks and tests use it).")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
-    """Set up and diagnose keyless authentication between AWS and Google Cloud."""
-    if ctx.invoked_subcommand is None:
+def cli(ctx: click.Context, sandbox: bool, sandbox_dir: str | None) -> None:
+    """Set up and diagnose keyless authentication between AWS and Google Cloud.
+
+    Without a command, opens the terminal wizard (`xwiz --sandbox` tries it on emulated clouds).
+    """
+    if ctx.invoked_subcommand is not None:
+        if sandbox:
+            raise click.UsageError("--sandbox opens the wizard; for commands run `xwiz sandbox up` and set "
+                                   "XWIZ_SANDBOX")
+        return
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
         click.echo(ctx.get_help())
+        return
+    from screens.app import run_tui  # Textual is imported only when the wizard opens
+
+    ctx.exit(run_tui(sandbox=sandbox, sandbox_dir=sandbox_dir))
 
 
 def main(argv: list[str] | None = None) -> int:

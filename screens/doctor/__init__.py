@@ -1,0 +1,1 @@
+"""The diagnostics pane: live check status, details, fixes, rerun, JSON report."""

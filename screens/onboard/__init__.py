@@ -1,0 +1,1 @@
+"""Onboarding more AWS accounts into an existing pool."""

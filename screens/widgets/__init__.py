@@ -1,0 +1,1 @@
+"""Reusable widgets: validated fields, suggestion lists, the plan diff."""
