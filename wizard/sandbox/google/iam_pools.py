@@ -27,6 +27,11 @@ MAX_DISPLAY_NAME = 32  # "Cannot exceed 32 characters" (disc:iam.v1)
 MAX_DESCRIPTION = 256  # "Cannot exceed 256 characters" (disc:iam.v1)
 MAX_AUDIENCES = 10  # "A maximum of 10 audiences may be configured" (disc:iam.v1 Oidc.allowedAudiences)
 MAX_AUDIENCE_LEN = 256
+# Providers per pool. Google's IAM "Quotas and limits" page (cloud.google.com/iam/quotas, Limits
+# table) documents "Workforce identity pool providers per pool: 200" and no separate number for
+# workload identity pools; the sandbox applies the same 200 to workload identity pools, counting
+# soft-deleted providers (they keep their ID and can be undeleted). Added for `xwiz onboard`.
+MAX_PROVIDERS_PER_POOL = 200
 
 POOL_FIELDS = {"name", "displayName", "description", "state", "disabled", "expireTime", "mode",
                "inlineCertificateIssuanceConfig", "inlineTrustConfig"}
@@ -409,6 +414,10 @@ def create_provider(call: Call):
     _validate_mapping_and_condition(provider)
     if provider_id in pool.providers:
         raise already_exists()  # A5, also over a soft-deleted provider (cloud-facts §2.5)
+    if len(pool.providers) >= MAX_PROVIDERS_PER_POOL:
+        # the limit above; the status and text are synthetic (no real response for it is known)
+        raise failed_precondition(f"The workload identity pool {pool.pool_id} already has the maximum of "
+                                  f"{MAX_PROVIDERS_PER_POOL} providers.")
     pool.providers[provider_id] = provider
     return _operation(call, provider_name(project, pool.pool_id, provider_id), TYPE_PROVIDER,
                       provider_json(call, project, provider))
