@@ -12,8 +12,9 @@ from .common import error_boundary, load_spec_file, make_services, sandbox_optio
 @click.command("export")
 @spec_option
 @sandbox_option
-@click.option("--format", "fmt", type=click.Choice(["terraform", "shell"]), required=True,
-              help="Terraform resources, or a shell script of gcloud/aws commands.")
+@click.option("--format", "fmt", type=click.Choice(["terraform", "shell", "cloudformation"]), required=True,
+              help="Terraform resources, a shell script of gcloud/aws commands, or (gcp_to_aws roles) a "
+                   "CloudFormation template with its StackSets commands.")
 @click.option("--all", "everything", is_flag=True,
               help="Everything the spec describes, read from nothing (default: only what `xwiz apply` would change).")
 @click.option("--project-number", help="The project's number (12 digits or so), so --all needs no credentials.")
@@ -37,6 +38,16 @@ def export_cmd(spec_file: Path, sandbox_file: str | None, fmt: str, everything: 
     services = make_services(sandbox_file)  # builds no client and reads no credentials by itself
     planner = Planner(services, spec, spec_file.parent)
     number = project_number or spec.gcp.project_number
+    if fmt == "cloudformation":  # the AWS roles of [[gcp_to_aws]] (wizard/engine/export_aws.py)
+        from wizard.engine.export_aws import export_cloudformation, unique_ids_for
+
+        text = export_cloudformation(spec, unique_ids={} if everything else unique_ids_for(spec, services))
+        if output_file is None:
+            click.echo(text, nl=False)
+        else:
+            output_file.write_text(text)
+            click.echo(f"Wrote {output_file}.")
+        return
     if everything:
         if not number:
             number, _ = services.gcp.service_states(spec.gcp.project, ["iam.googleapis.com"])
@@ -46,6 +57,12 @@ def export_cmd(spec_file: Path, sandbox_file: str | None, fmt: str, everything: 
         planner.plan_from(obs)  # the same refusals as `xwiz plan` (e.g. a provider of another type)
         items = export.collect(spec, obs.number, obs, planner)
     text = export.to_terraform(items) if fmt == "terraform" else export.to_shell(items)
+    if fmt == "terraform" and spec.gcp_to_aws:
+        from wizard.engine.export_aws import export_terraform_aws
+
+        seen = None if everything else obs.extra.get("gcp_to_aws")
+        known = {k: v for k, v in seen.unique_ids.items() if v} if seen else {}
+        text += "\n" + export_terraform_aws(spec, unique_ids=known)
     if output_file is None:
         click.echo(text, nl=False)
     else:
