@@ -68,7 +68,6 @@ class WelcomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="welcome-body"):
-            yield Static("Keyless authentication between AWS and Google Cloud", classes="step-title", markup=False)
             yield Static("", id="identity")
             yield Static("What do you want to do?", classes="step-why", markup=False)
             yield OptionList(id="journeys")
@@ -104,19 +103,20 @@ class WelcomeScreen(Screen[None]):
             lines.append(Content.from_markup("[$text-muted]Detecting your AWS and Google Cloud identities…[/]"))
         else:
             if d.aws_account:
-                lines.append(Content.from_markup("[$text-success]✓[/] [b]AWS[/b]           $a  [$text-muted]($arn)[/]",
-                                                 a=f"account {d.aws_account}", arn=d.aws_arn or ""))
+                who = (d.aws_arn or "").split(":", 5)[-1]
+                lines.append(Content.from_markup("[$text-success]✓[/] [b]AWS[/b]           account $a  [$text-muted]$w[/]",
+                                                 a=d.aws_account, w=who))
             else:
                 lines.append(Content.from_markup("[$text-warning]✗[/] [b]AWS[/b]           $e", e=_short(d.aws_error)))
             if d.google_account:
-                lines.append(Content.from_markup("[$text-success]✓[/] [b]Google Cloud[/b]  $a  [$text-muted]$p[/]",
-                                                 a=d.google_account,
-                                                 p=f"(project {d.google_project})" if d.google_project else ""))
+                lines.append(Content.from_markup("[$text-success]✓[/] [b]Google Cloud[/b]  $p  [$text-muted]$a[/]",
+                                                 p=f"project {d.google_project}" if d.google_project else "no project",
+                                                 a=d.google_account))
             else:
                 lines.append(Content.from_markup("[$text-warning]✗[/] [b]Google Cloud[/b]  $e", e=_short(d.google_error)))
         if self.ctx.is_sandbox:
-            lines.append(Content.from_markup("[$text-accent]◆ Sandbox:[/] emulated clouds on 127.0.0.1 — "
-                                             "fake identities, nothing real is touched"))
+            lines.append(Content.from_markup("[$text-accent]◆ Sandbox[/]        emulated clouds on 127.0.0.1, "
+                                             "fake identities"))
         self.query_one("#identity", Static).update(Content("\n").join(lines))
 
     def _render_choices(self) -> None:
