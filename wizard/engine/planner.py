@@ -190,7 +190,8 @@ class Planner:
         have_kind = "aws" if "aws" in have else "oidc" if "oidc" in have else "saml" if "saml" in have else "other"
         if have_kind != want.kind:
             raise InputError(f"{want.source}.provider",
-                             f"{want.provider_id} already exists as a {have_kind.upper()} provider and a provider's "
+                             f"{want.provider_id} already exists as {'a' if have_kind == 'saml' else 'an'} {have_kind.upper()} "
+                             f"provider (this entry needs {want.kind.upper()}) and a provider's "
                              f"type cannot change (Google rejects it)",
                              "another provider ID; a deleted ID stays reserved for 30 days")
         patch, mask, lines, warns = self._provider_diff(have, want)
