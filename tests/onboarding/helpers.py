@@ -60,3 +60,23 @@ def pool_state(services: Services) -> tuple[dict, list]:
     policy = gcp.get_service_account_policy(SA)
     members = sorted(m for b in policy.get("bindings", []) for m in b.get("members", []))
     return providers, members
+
+
+def organizations_client(sb):
+    """boto3 Organizations with the sandbox's admin keys (the management account)."""
+    import boto3
+
+    ep = sb.endpoints["aws"]
+    return boto3.client("organizations", endpoint_url=ep["endpoint_url"], region_name=ep["region"],
+                        aws_access_key_id=ep["admin"]["access_key_id"],
+                        aws_secret_access_key=ep["admin"]["secret_access_key"])
+
+
+def seed_org_accounts(sb, n: int, prefix: str = "team") -> list[str]:
+    """Create n member accounts through the public Organizations API; returns their (random) IDs."""
+    org = organizations_client(sb)
+    out = []
+    for i in range(n):
+        status = org.create_account(Email=f"{prefix}-{i}@example.com", AccountName=f"{prefix}-{i}")
+        out.append(status["CreateAccountStatus"]["AccountId"])
+    return out
