@@ -43,6 +43,27 @@ def error_boundary(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class OneLineUsageError(click.ClickException):
+    """A bad flag as ONE line on stderr (exit 2), like every other input error — no usage block."""
+
+    exit_code = exit_codes.USAGE
+
+    def show(self, file=None) -> None:
+        click.echo(f"xwiz: {self.format_message()}", err=True)
+
+
+class XwizCommand(click.Command):
+    """A click command whose flag errors are one line naming the flag and the expected form."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as e:  # BadParameter, MissingParameter, NoSuchOption, …
+            raise OneLineUsageError(f"{info_name}: {' '.join(e.format_message().split())}") from None
+
+
 def spec_option(fn):
     return click.option("-f", "--file", "spec_file", default="xwiz.toml", show_default=True,
                         type=click.Path(dir_okay=False, path_type=Path),

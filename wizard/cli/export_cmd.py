@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from .common import error_boundary, load_spec_file, make_services, sandbox_option, spec_option
+from .common import XwizCommand, error_boundary, load_spec_file, make_services, sandbox_option, spec_option
 
 
-@click.command("export")
+@click.command("export", cls=XwizCommand)
 @spec_option
 @sandbox_option
 @click.option("--format", "fmt", type=click.Choice(["terraform", "shell", "cloudformation"]), required=True,

@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 
 from . import exit_codes
-from .common import error_boundary, load_spec_file, make_services, sandbox_option, spec_option
+from .common import XwizCommand, error_boundary, load_spec_file, make_services, sandbox_option, spec_option
 
 
-@click.command("plan")
+@click.command("plan", cls=XwizCommand)
 @spec_option
 @sandbox_option
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -33,7 +33,7 @@ def plan_cmd(spec_file: Path, sandbox_file: str | None, output: str, verbose: bo
         click.echo(plan_text(plan, verbose=verbose))
 
 
-@click.command("apply")
+@click.command("apply", cls=XwizCommand)
 @spec_option
 @sandbox_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking.")
@@ -111,7 +111,7 @@ def _next_steps(spec, base: Path) -> None:
         click.echo(line)
 
 
-@click.command("init")
+@click.command("init", cls=XwizCommand)
 @click.option("-f", "--file", "spec_file", default="xwiz.toml", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--direction", type=click.Choice(["aws-to-gcp", "eks-to-gcp", "gcp-to-aws"]), default="aws-to-gcp",
