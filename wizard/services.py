@@ -37,3 +37,12 @@ class Services:
 
             self._aws = AwsAdapter(self.endpoints.aws, profile=self.aws_profile)
         return self._aws
+
+    @property
+    def workload(self):
+        """The workload's side of the exchange, hop by hop (IMDS, STS, IAM Credentials): the doctor's."""
+        if getattr(self, "_workload", None) is None:
+            from wizard.cloud.workload import ExchangeAdapter
+
+            self._workload = ExchangeAdapter(self.endpoints)
+        return self._workload

@@ -17,6 +17,7 @@ class LazyGroup(click.Group):
         "init": ("wizard.cli.setup_cmds", "init_cmd"),
         "plan": ("wizard.cli.setup_cmds", "plan_cmd"),
         "apply": ("wizard.cli.setup_cmds", "apply_cmd"),
+        "doctor": ("wizard.cli.doctor_cmd", "doctor_cmd"),
         "export": ("wizard.cli.export_cmd", "export_cmd"),
         "onboard": ("wizard.cli.onboard_cmd", "onboard_cmd"),
         "aws-credentials": ("wizard.cli.aws_credentials_cmd", "aws_credentials_cmd"),

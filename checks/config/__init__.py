@@ -1,0 +1,1 @@
+"""Checks of one group; each module is one check whose id is its module path."""

@@ -1,0 +1,51 @@
+"""Every check, in the order the doctor shows them: an explicit tuple, so `--list-checks` is stable
+and importing a check module never registers anything (checkov's anti-pattern)."""
+
+from __future__ import annotations
+
+from .aws_to_gcp.attribute_condition import attribute_condition as a2g_attribute_condition
+from .aws_to_gcp.attribute_mapping import attribute_mapping as a2g_attribute_mapping
+from .aws_to_gcp.aws_credentials import aws_credentials as a2g_aws_credentials
+from .aws_to_gcp.caller_identity import caller_identity as a2g_caller_identity
+from .aws_to_gcp.credential_config import credential_config as a2g_credential_config
+from .aws_to_gcp.generate_access_token import generate_access_token as a2g_generate_access_token
+from .aws_to_gcp.google_apis import google_apis as a2g_google_apis
+from .aws_to_gcp.pool import pool as a2g_pool
+from .aws_to_gcp.principal_binding import principal_binding as a2g_principal_binding
+from .aws_to_gcp.provider import provider as a2g_provider
+from .aws_to_gcp.provider_account import provider_account as a2g_provider_account
+from .aws_to_gcp.region import region as a2g_region
+from .aws_to_gcp.service_account import service_account as a2g_service_account
+from .aws_to_gcp.sts_exchange import sts_exchange as a2g_sts_exchange
+from .aws_to_gcp.subject_length import subject_length as a2g_subject_length
+from .aws_to_gcp.target_api import target_api as a2g_target_api
+from .config.clock_skew import clock_skew
+from .spec import CheckSpec
+
+CHECKS: tuple[CheckSpec, ...] = (
+    clock_skew,
+    # AWS → Google Cloud, in exchange order
+    a2g_aws_credentials,
+    a2g_region,
+    a2g_caller_identity,
+    a2g_credential_config,
+    a2g_google_apis,
+    a2g_pool,
+    a2g_provider,
+    a2g_provider_account,
+    a2g_attribute_mapping,
+    a2g_attribute_condition,
+    a2g_subject_length,
+    a2g_service_account,
+    a2g_principal_binding,
+    a2g_sts_exchange,
+    a2g_generate_access_token,
+    a2g_target_api,
+)
+
+BY_ID: dict[str, CheckSpec] = {c.id: c for c in CHECKS}
+
+
+def select(directions: tuple[str, ...]) -> tuple[CheckSpec, ...]:
+    """The checks for these directions (plus the `config` group), in registry order."""
+    return tuple(c for c in CHECKS if c.group == "config" or c.group in directions)
