@@ -20,6 +20,21 @@ from .aws_to_gcp.sts_exchange import sts_exchange as a2g_sts_exchange
 from .aws_to_gcp.subject_length import subject_length as a2g_subject_length
 from .aws_to_gcp.target_api import target_api as a2g_target_api
 from .config.clock_skew import clock_skew
+from .eks_to_gcp.attribute_condition import attribute_condition as e2g_attribute_condition
+from .eks_to_gcp.attribute_mapping import attribute_mapping as e2g_attribute_mapping
+from .eks_to_gcp.audience import audience as e2g_audience
+from .eks_to_gcp.credential_config import credential_config as e2g_credential_config
+from .eks_to_gcp.generate_access_token import generate_access_token as e2g_generate_access_token
+from .eks_to_gcp.google_apis import google_apis as e2g_google_apis
+from .eks_to_gcp.issuer import issuer as e2g_issuer
+from .eks_to_gcp.pool import pool as e2g_pool
+from .eks_to_gcp.principal_binding import principal_binding as e2g_principal_binding
+from .eks_to_gcp.provider import provider as e2g_provider
+from .eks_to_gcp.service_account import service_account as e2g_service_account
+from .eks_to_gcp.sts_exchange import sts_exchange as e2g_sts_exchange
+from .eks_to_gcp.subject_length import subject_length as e2g_subject_length
+from .eks_to_gcp.target_api import target_api as e2g_target_api
+from .eks_to_gcp.token_file import token_file as e2g_token_file
 from .spec import CheckSpec
 
 CHECKS: tuple[CheckSpec, ...] = (
@@ -41,6 +56,22 @@ CHECKS: tuple[CheckSpec, ...] = (
     a2g_sts_exchange,
     a2g_generate_access_token,
     a2g_target_api,
+    # EKS pod (IRSA) → Google Cloud
+    e2g_token_file,
+    e2g_credential_config,
+    e2g_google_apis,
+    e2g_pool,
+    e2g_provider,
+    e2g_issuer,
+    e2g_audience,
+    e2g_attribute_mapping,
+    e2g_attribute_condition,
+    e2g_subject_length,
+    e2g_service_account,
+    e2g_principal_binding,
+    e2g_sts_exchange,
+    e2g_generate_access_token,
+    e2g_target_api,
 )
 
 BY_ID: dict[str, CheckSpec] = {c.id: c for c in CHECKS}

@@ -46,6 +46,7 @@ provider = "{EKS_PROVIDER}"
 kubernetes_service_accounts = ["apps/billing"]
 service_account = "{SA}"
 create_service_account = true
+token_path = "TOKEN_PATH"
 '''
 
 _AWS_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
@@ -117,7 +118,12 @@ def aws_setup(sandbox, tmp_path):
 
 @pytest.fixture
 def eks_setup(sandbox, tmp_path):
-    return apply_spec(sandbox, tmp_path, EKS_SPEC)
+    return apply_spec(sandbox, tmp_path, eks_spec(sandbox))
+
+
+def eks_spec(sandbox) -> str:
+    """The EKS entry, reading the pod token the sandbox projects (its token file)."""
+    return EKS_SPEC.replace("TOKEN_PATH", sandbox.endpoints["aws"]["eks"]["token_file"])
 
 
 def by_id(report: dict) -> dict[str, dict]:
