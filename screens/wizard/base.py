@@ -24,6 +24,7 @@ class StepScreen(Screen[StepResult]):
 
     TITLE_TEXT = ""
     WHY = ""
+    AUTO_FOCUS = "Input"
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back one step; nothing is lost", id="step-back"),
         Binding("ctrl+n", "next", "Next", tooltip="Next step (when every field is valid)", id="step-next"),
@@ -41,7 +42,7 @@ class StepScreen(Screen[StepResult]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="step-body"):
+        with VerticalScroll(id="step-body", can_focus=False):
             index, total = self.position
             yield Static(f"{self.journey} · step {index} of {total}", classes="step-crumb", markup=False)
             yield Static(self.TITLE_TEXT, classes="step-title", markup=False)
@@ -58,7 +59,15 @@ class StepScreen(Screen[StepResult]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.update_next)
+        self.call_after_refresh(self.focus_first_problem)
         self.load_suggestions()
+
+    def focus_first_problem(self) -> None:
+        """Put the cursor where work is left: the first invalid field (prefilled ones are usually right)."""
+        fields = list(self.query(Field))
+        target = next((f for f in fields if f.error), fields[0] if fields else None)
+        if target is not None:
+            target.input.focus()
 
     def load_suggestions(self) -> None:
         """Start workers that read defaults from the clouds (optional)."""
