@@ -73,8 +73,13 @@ class DoctorScreen(Screen[None]):
                 "The checks (checks/runner.py) are not in this build yet, so the doctor has nothing to run.")
             self.query_one("#rerun", Button).disabled = True
             return
-        if self.ctx.spec is None:
-            self.query_one("#step-reason", Static).update("No xwiz.toml loaded: checks that need it are skipped.")
+        if self.ctx.spec is None and getattr(self.app, "check_source", None) is None:
+            self.query_one("#detail-text", Static).update(
+                "There is no xwiz.toml here yet, so there is nothing to diagnose. Run a journey first (it saves "
+                "xwiz.toml), or start xwiz where your xwiz.toml is; `xwiz doctor --cred-config FILE` diagnoses a "
+                "workload from its credential configuration alone.")
+            self.query_one("#rerun", Button).disabled = True
+            return
         self.action_rerun()
 
     def on_unmount(self) -> None:

@@ -68,41 +68,45 @@ def view_from_result(result: Any, title: str = "") -> CheckView:
 
 
 class RunnerSource:
-    """`checks.runner` behind CheckSource. Its API is read defensively: it is being written alongside."""
+    """`checks.runner` behind CheckSource: the checks for every direction in xwiz.toml."""
 
     def __init__(self, services: Any, spec: Any, base_dir: Path) -> None:
         self.services = services
         self.spec = spec
         self.base_dir = Path(base_dir)
 
-    def list_checks(self) -> list[CheckView]:
-        from checks import registry  # type: ignore[import-not-found]
+    def _inputs(self) -> Any:
+        from checks.context import inputs_from_spec
 
-        specs = getattr(registry, "CHECKS", None) or getattr(registry, "all_checks", lambda: ())()
-        out = []
-        for spec in specs:
-            meta = getattr(spec, "spec", spec)
-            out.append(CheckView(str(getattr(meta, "id", "")), str(getattr(meta, "title", ""))))
-        return out
+        return inputs_from_spec(self.spec, self.base_dir, services=self.services)
+
+    def _checks(self) -> tuple[Any, ...]:
+        from checks import registry
+
+        if self.spec is None:
+            return ()
+        return registry.select(self._inputs().directions)
+
+    def list_checks(self) -> list[CheckView]:
+        return [CheckView(c.id, c.title) for c in self._checks()]
 
     def run(self, on_update: Callable[[CheckView], None], cancel: threading.Event) -> dict[str, Any]:
-        from checks import runner  # type: ignore[import-not-found]
+        from checks.context import Context
+        from checks.runner import run
 
-        titles = {c.id: c.title for c in self.list_checks()}
+        if self.spec is None:
+            return {}
 
         def on_event(event: Any) -> None:
-            kind = getattr(event, "kind", None) or (event.get("kind") if isinstance(event, dict) else None)
-            result = getattr(event, "result", None) or (event.get("result") if isinstance(event, dict) else None)
-            check_id = getattr(event, "check_id", None) or getattr(event, "id", None)
-            if result is not None:
-                on_update(view_from_result(result, titles.get(str(check_id), "")))
-            elif kind == "started" and check_id:
-                on_update(CheckView(str(check_id), titles.get(str(check_id), ""), "running"))
+            if event.result is not None:
+                on_update(view_from_result(event.result.to_json(), event.title))
+            elif event.kind == "slow":
+                on_update(CheckView(event.check_id, event.title, "running", summary="still running…"))
+            else:
+                on_update(CheckView(event.check_id, event.title, "running"))
 
-        report = runner.run_doctor(self.services, self.spec, base_dir=self.base_dir, on_event=on_event,
-                                   cancel=cancel)  # type: ignore[attr-defined]
-        to_json = getattr(report, "to_json", None)
-        return to_json() if callable(to_json) else dict(report)
+        report = run(self._checks(), Context(self.services, self._inputs()), on_event=on_event, cancel=cancel)
+        return report.to_json()
 
 
 def report_json(views: list[CheckView]) -> dict[str, Any]:
