@@ -35,6 +35,12 @@ from .eks_to_gcp.sts_exchange import sts_exchange as e2g_sts_exchange
 from .eks_to_gcp.subject_length import subject_length as e2g_subject_length
 from .eks_to_gcp.target_api import target_api as e2g_target_api
 from .eks_to_gcp.token_file import token_file as e2g_token_file
+from .gcp_to_aws.assume_role import assume_role as g2a_assume_role
+from .gcp_to_aws.caller_identity import caller_identity as g2a_caller_identity
+from .gcp_to_aws.id_token import id_token as g2a_id_token
+from .gcp_to_aws.role import role as g2a_role
+from .gcp_to_aws.service_account import service_account as g2a_service_account
+from .gcp_to_aws.trust_policy import trust_policy as g2a_trust_policy
 from .spec import CheckSpec
 
 CHECKS: tuple[CheckSpec, ...] = (
@@ -72,6 +78,13 @@ CHECKS: tuple[CheckSpec, ...] = (
     e2g_sts_exchange,
     e2g_generate_access_token,
     e2g_target_api,
+    # Google Cloud → AWS
+    g2a_id_token,
+    g2a_service_account,
+    g2a_role,
+    g2a_trust_policy,
+    g2a_assume_role,
+    g2a_caller_identity,
 )
 
 BY_ID: dict[str, CheckSpec] = {c.id: c for c in CHECKS}

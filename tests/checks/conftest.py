@@ -137,3 +137,23 @@ def problems(report: dict) -> dict[str, tuple[str, str | None]]:
 def assert_healthy(report: dict) -> None:
     assert problems(report) == {}, json.dumps([c for c in report["checks"] if c["status"] != "pass"], indent=1)
     assert report["ok"] is True
+
+
+GCE_SA = "gce-workload@xwiz-sandbox.iam.gserviceaccount.com"
+G2A_ROLE = "gcp-app"
+G2A_SPEC = f'''
+[gcp]
+project = "{PROJECT}"
+
+[[gcp_to_aws]]
+service_account = "{GCE_SA}"
+account_id = "{ACCOUNT}"
+role_name = "{G2A_ROLE}"
+audience = "{G2A_ROLE}"
+'''
+
+
+@pytest.fixture
+def g2a_setup(sandbox, tmp_path):
+    """A healthy Google Cloud → AWS federation for the metadata server's service account."""
+    return apply_spec(sandbox, tmp_path, G2A_SPEC)

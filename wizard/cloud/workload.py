@@ -234,7 +234,10 @@ class ExchangeAdapter:
         """The default service account's ID token from the metadata server (`Metadata-Flavor: Google`)."""
         from urllib.parse import quote
 
-        host = metadata_host or self.endpoints.google.metadata_host or "metadata.google.internal"
+        import os
+
+        host = (metadata_host or self.endpoints.google.metadata_host or os.environ.get("GCE_METADATA_HOST")
+                or "metadata.google.internal")
         url = (f"http://{host}/computeMetadata/v1/instance/service-accounts/default/identity"
                f"?audience={quote(audience, safe='')}&format={fmt}")
         answer = self.http("GET", url, headers={"Metadata-Flavor": "Google"}, timeout_s=5)
@@ -242,6 +245,20 @@ class ExchangeAdapter:
             raise CloudError(f"the metadata server answered HTTP {answer.status} for an ID token",
                              service="metadata", status=answer.status)
         return answer.text.strip()
+
+    def metadata_email(self, metadata_host: str | None = None) -> str | None:
+        """The default service account of the metadata server here, or None when there is none."""
+        import os
+
+        # off Google Cloud the name metadata.google.internal does not resolve: a quick, quiet None
+        host = (metadata_host or self.endpoints.google.metadata_host or os.environ.get("GCE_METADATA_HOST")
+                or "metadata.google.internal")
+        try:
+            answer = self.http("GET", f"http://{host}/computeMetadata/v1/instance/service-accounts/default/email",
+                               headers={"Metadata-Flavor": "Google"}, timeout_s=1)
+        except TransientError:
+            return None
+        return answer.text.strip() if answer.status == 200 else None
 
     def call_api(self, url: str, bearer_token: str) -> HttpAnswer:
         return self.http("GET", url, headers={"Authorization": f"Bearer {bearer_token}"})
