@@ -30,6 +30,14 @@ def audiences(text: str) -> tuple[str, ...]:
     return tuple(ids.oidc_audience(v) for v in values)
 
 
+def _namespace_name(subject: str) -> str:
+    """`system:serviceaccount:apps:billing` (a token's sub) → `apps/billing` (what the spec takes)."""
+    prefix = "system:serviceaccount:"
+    if subject.startswith(prefix) and subject.count(":") == 3:
+        return "/".join(subject[len(prefix):].split(":"))
+    return subject
+
+
 class EksStep(StepScreen):
     TITLE_TEXT = "EKS cluster and Kubernetes service accounts"
     WHY = ("Pods present the token EKS projects for their Kubernetes service account. Google trusts the "
@@ -46,7 +54,7 @@ class EksStep(StepScreen):
         yield Field("Provider ID", ids.provider_id, id="provider", value=self.draft.get("provider") or "")
         yield Field("Kubernetes accounts", kubernetes_accounts, id="ksa",
                     value=" ".join(self.draft.get("kubernetes_service_accounts") or ())
-                    or eks.get("kubernetes_service_account", ""),
+                    or _namespace_name(eks.get("kubernetes_service_account", "")),
                     placeholder="apps/billing", hint="NAMESPACE/NAME, comma-separated")
         yield Field("Allowed audiences", audiences, id="audiences",
                     value=" ".join(self.draft.get("allowed_audiences") or ("sts.amazonaws.com",)))
