@@ -89,18 +89,18 @@ def _terraform_policy(text: str, variables: dict[str, str]) -> dict:
     body = re.sub(r'"XwizGoogleFederation\$\{var\.(\w+)\}"', lambda m: json.dumps(tp.SID_PREFIX + variables[m.group(1)]),
                   body)
     body = re.sub(r"var\.(\w+)", lambda m: json.dumps(variables[m.group(1)]), body)
-    return json.loads(body.replace("$${", "${"))
+    return json.loads(body.replace("$${", "${").replace("%%{", "%{"))
 
 
 def test_terraform_role_and_attachments():
-    spec = spec_of(entry(policies=(READ_ONLY, "arn:aws:iam::aws:policy/AdministratorAccess"), audience="a${b}"))
+    spec = spec_of(entry(policies=(READ_ONLY, "arn:aws:iam::aws:policy/AdministratorAccess"), audience="a%{b}"))
     text = export_terraform_aws(spec, unique_ids={WORKLOAD_SA: UID})
     assert 'resource "aws_iam_role" "gcp_app" {' in text
     assert text.count('resource "aws_iam_role_policy_attachment"') == 2
     assert f'policy_arn           = "{READ_ONLY}"' in text
-    assert 'default     = "a$${b}"' in text  # no accidental Terraform interpolation
-    policy = _terraform_policy(text, {"gcp_app_service_account_unique_id": UID, "gcp_app_audience": "a${b}"})
-    assert policy == tp.build_policy(UID, "a${b}")
+    assert 'default     = "a%%{b}"' in text  # no accidental Terraform template directive
+    policy = _terraform_policy(text, {"gcp_app_service_account_unique_id": UID, "gcp_app_audience": "a%{b}"})
+    assert policy == tp.build_policy(UID, "a%{b}")
     assert "provider" not in text.split("resource", 1)[1].split("}", 1)[0]  # one account: the default provider
 
 

@@ -146,6 +146,12 @@ def build_statement(unique_id: str, audience: str, *, azp: str | None = None) ->
     _check_text("audience", audience)
     if azp is not None:
         _check_text("azp", azp)
+    for name, value in (("audience", audience), ("azp", azp)):
+        if value is not None and "${" in value:
+            # In a 2012-10-17 policy IAM reads `${…}` in a condition value as a policy variable, so
+            # the statement would compare the token with something else and never admit it.
+            raise TrustPolicyError(f"the {name} {value!r} contains \"${{\", which IAM reads as a policy variable "
+                                   f"in a trust policy, so no token would match; choose one without \"${{\"")
     return {
         "Sid": statement_sid(unique_id),
         "Effect": "Allow",
