@@ -118,10 +118,13 @@ class Applier:
         return self.services.gcp
 
     def _apply_apis(self, step: Step, emit) -> str:
-        _, states = self.gcp.service_states(self.spec.gcp.project, list(FOUR_APIS))
-        missing = [a for a in FOUR_APIS if states.get(a) != "ENABLED"]
-        if not missing:
-            return "already enabled"
+        missing = list(step.desired.get("services") or ())
+        if not missing:  # planned as "same" elsewhere, or from an older plan: read to be sure
+            _, states = self.gcp.service_states(self.spec.gcp.project, list(FOUR_APIS))
+            missing = [a for a in FOUR_APIS if states.get(a) != "ENABLED"]
+            if not missing:
+                return "already enabled"
+        # enabling an enabled API is a no-op, so the plan's list needs no second read
         emit(ApplyEvent(step.id, "progress", f"enabling {', '.join(missing)} (waits for the operation)"))
         self.gcp.batch_enable_services(self.spec.gcp.project, missing)
         return f"enabled {', '.join(missing)}"
@@ -129,8 +132,11 @@ class Applier:
     def _apply_pool(self, step: Step, emit) -> str:
         g = self.spec.gcp
         body = step.desired.get("body") or {"displayName": (g.pool_display_name or g.pool)[:32]}
+        # create first when the plan saw nothing: 409 (made meanwhile, or soft-deleted) falls back to reading
+        try_create = step.action == "create"
         for _ in range(3):
-            have = self.gcp.get_pool(g.project, g.pool)
+            have = None if try_create else self.gcp.get_pool(g.project, g.pool)
+            try_create = False
             if have is None:
                 try:
                     self.gcp.create_pool(g.project, g.pool, body)
@@ -155,8 +161,10 @@ class Applier:
         provider_id = step.id.split(":", 1)[1]
         want = DesiredProvider(provider_id, step.desired["kind"], step.desired["body"], step.kind)
         outcome = []
+        try_create = step.action == "create"
         for _ in range(3):
-            have = self.gcp.get_provider(g.project, g.pool, provider_id)
+            have = None if try_create else self.gcp.get_provider(g.project, g.pool, provider_id)
+            try_create = False
             if have is None:
                 try:
                     self.gcp.create_provider(g.project, g.pool, provider_id, want.body)
@@ -177,7 +185,7 @@ class Applier:
 
     def _apply_service_account(self, step: Step, emit) -> str:
         email = step.id.split(":", 1)[1]
-        have = self.gcp.get_service_account(email)
+        have = None if step.action == "create" else self.gcp.get_service_account(email)
         if have is not None:
             return "exists"
         if step.action != "create":

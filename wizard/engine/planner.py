@@ -55,7 +55,16 @@ class Planner:
         gcp = self.services.gcp
         spec = self.spec
         obs = Observed()
-        obs.number, obs.apis = gcp.service_states(spec.gcp.project, list(FOUR_APIS))
+        # EKS issuers need nothing from Google: look them up while the first Google read is in flight
+        eks_lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="xwiz-plan-eks")
+        issuer_jobs = {e.provider: eks_lookups.submit(self._issuer_of, e) for e in spec.eks_to_gcp if not e.issuer}
+        eks_lookups.shutdown(wait=False)
+        try:
+            obs.number, obs.apis = gcp.service_states(spec.gcp.project, list(FOUR_APIS))
+        except BaseException:
+            for job in issuer_jobs.values():
+                job.cancel()
+            raise
         if spec.gcp.project_number and obs.number and spec.gcp.project_number != obs.number:
             raise InputError("gcp.project_number", f"is {spec.gcp.project_number} but project {spec.gcp.project} "
                              f"has number {obs.number}", "the project's own number, or leave it out")
@@ -75,10 +84,8 @@ class Planner:
                     jobs[f"sa:{email}"] = pool.submit(gcp.get_service_account, email)
             if obs.crm_readable and (access.project_grants or access.audit_logs):
                 jobs["project_policy"] = pool.submit(gcp.get_project_policy, spec.gcp.project)
-            for entry in spec.eks_to_gcp:
-                if not entry.issuer:
-                    jobs[f"issuer:{entry.provider}"] = pool.submit(self._issuer_of, entry)
             results = {key: future.result() for key, future in jobs.items()}
+            results.update({f"issuer:{p}": job.result() for p, job in issuer_jobs.items()})
         obs.pool = results.get("pool")
         for entry in self._google_entries():
             obs.providers[entry.provider] = results.get(f"provider:{entry.provider}")
