@@ -86,14 +86,15 @@ class GcpAdapter:
                        timeout_s: float = 300) -> dict[str, Any]:
         """Poll a long-running operation until done; its error becomes a CloudError."""
         deadline = time.monotonic() + timeout_s
-        delay = 0.05
+        delay = 0.0  # poll at once: IAM's pool/provider operations are usually done by the first get
         op = operation
         while not op.get("done"):
             if time.monotonic() > deadline:
                 raise TransientError(f"operation {op.get('name')} did not finish in {timeout_s:.0f} s",
                                      service=service)
-            self._sleep(delay)
-            delay = min(delay * 2, 2.0)
+            if delay:
+                self._sleep(delay)
+            delay = min(delay * 2, 2.0) if delay else 0.1
             op = self._call(service, lambda c, name=op["name"]: get(c, name))
         if op.get("error"):
             err = op["error"]
