@@ -16,6 +16,29 @@ from .endpoints import AwsEndpoints
 from .retry import DEFAULT, Backoff, call_with_retry
 
 
+_LOADER_LOCK = threading.Lock()
+_SHARED_LOADER = None
+
+
+def _botocore_session() -> Any:
+    """A new botocore session sharing one process-wide data loader.
+
+    Parsing botocore's service models and endpoints.json costs 100-200 ms per session; the loader
+    caches them, so every adapter (one per assumed role, per Services bundle) parses them once.
+    Nothing else is shared: credentials and config stay per session.
+    """
+    global _SHARED_LOADER
+    import botocore.loaders
+    import botocore.session
+
+    with _LOADER_LOCK:
+        if _SHARED_LOADER is None:
+            _SHARED_LOADER = botocore.loaders.create_loader()
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _SHARED_LOADER)
+    return session
+
+
 class AwsAdapter:
     def __init__(self, endpoints: AwsEndpoints, *, profile: str | None = None, credentials: dict | None = None,
                  backoff: Backoff = DEFAULT, sleep: Callable[[float], None] = time.sleep) -> None:
@@ -45,7 +68,7 @@ class AwsAdapter:
                     kw["profile_name"] = self.profile
                 if self.endpoints.region:
                     kw["region_name"] = self.endpoints.region
-                self._session = boto3.Session(**kw)
+                self._session = boto3.Session(botocore_session=_botocore_session(), **kw)
             return self._session
 
     @property
