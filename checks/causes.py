@@ -272,7 +272,7 @@ CAUSES: tuple[Cause, ...] = (
     Cause("trust-policy-aud-is-email", "accounts.google.com:aud holds the service account's email", ("M21",),
           "azp is the numeric uniqueId in ID tokens from the metadata server and generateIdToken; the email "
           "appears only in tokens minted from keys.",
-          "Use the uniqueId.", (_TRUST,), severity="warn"),
+          "Use the uniqueId.", (_TRUST,)),
     Cause("trust-policy-aud-not-unique-id", "accounts.google.com:aud is another service account's id", ("M20",),
           "The :aud value does not match this service account's uniqueId (the azp of its tokens).",
           "Use this service account's uniqueId.", (_TRUST,)),

@@ -312,7 +312,8 @@ class Context:
         values: dict[str, Any] = {}
         target = getattr(self.inputs, direction, None) if direction else None
         if isinstance(target, GoogleTarget):
-            values.update(project=target.project or target.project_number, project_number=target.project_number,
+            number = target.project_number or self.get(f"{direction}:project_number")
+            values.update(project=target.project or number, project_number=number,
                           pool=target.pool, provider=target.provider, service_account=target.service_account,
                           cred_config=target.cred_config.path if target.cred_config else None,
                           provider_kind="aws" if direction == "aws_to_gcp" else "oidc")

@@ -38,7 +38,7 @@ CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt"
 AWS_TOKEN_TYPE = "urn:ietf:params:aws:token-type:aws4_request"
 # parse_member finding codes that explain a binding that never matches, most specific first
-_MEMBER_CAUSES = ("principal-not-arn", "principal-iam-role-arn", "principal-role-path", "project-id-not-number",
+_MEMBER_CAUSES = ("principal-not-arn", "principal-role-path", "principal-iam-role-arn", "project-id-not-number",
                   "principal-malformed")
 
 

@@ -20,13 +20,13 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import causes
 from .context import Context, MissingValue
 from .redact import scrub
-from .spec import CheckResult, CheckSpec, Outcome
+from .spec import CheckResult, CheckSpec, Outcome, Remediation
 
 SLOW_AFTER_S = 3.0
 
@@ -94,6 +94,7 @@ class Runner:
         running: dict[str, _Running] = {}
         results: dict[str, CheckResult] = {}
         blocking: dict[str, bool] = {}
+        self._templated: dict[str, Outcome] = {}
         finished: "queue.Queue[tuple[str, Outcome | None, str | None, float]]" = queue.Queue()
         pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="xwiz-check")
         try:
@@ -154,6 +155,12 @@ class Runner:
                         emit(CheckEvent("slow", rid, r.spec.title, now - r.started))
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+        for cid, outcome in self._templated.items():
+            # filled again now that every check has run: an early failure's command may need a value
+            # (the project number) that a later check found
+            if cid in results:
+                results[cid] = replace(results[cid], remediation=self._remediation(ctx, specs[cid], outcome))
+                ctx.record(results[cid])
         return DoctorReport(tuple(results[c] for c in order if c in results),
                             int((time.monotonic() - start) * 1000), cancel.is_set())
 
@@ -180,14 +187,9 @@ class Runner:
     def _finish(self, ctx: Context, spec: CheckSpec, outcome: Outcome, took_s: float,
                 emit: Callable[[CheckEvent], None], tb: str | None = None) -> CheckResult:
         secrets = ctx.secrets
-        remediation = outcome.remediation
-        if outcome.cause and remediation is None and outcome.cause in causes.BY_CODE:
-            values: dict[str, Any] = ctx.template_values(spec.group if spec.group != "config" else None)
-            values.update({k: v for k, v in outcome.fix.items() if v is not None})
-            remediation = causes.remediation(outcome.cause, values)
-        if remediation is not None and secrets:
-            remediation = type(remediation)(scrub(remediation.text, secrets),
-                                             tuple(scrub(c, secrets) for c in remediation.commands))
+        remediation = self._remediation(ctx, spec, outcome)
+        if outcome.cause and outcome.remediation is None:
+            self._templated[spec.id] = outcome
         result = CheckResult(
             id=spec.id, title=spec.title, status=outcome.status, cause=outcome.cause,
             summary=scrub(outcome.summary, secrets), evidence=scrub(dict(outcome.evidence), secrets),
@@ -196,6 +198,19 @@ class Runner:
         ctx.record(result)
         emit(CheckEvent("finished", spec.id, spec.title, took_s, result))
         return result
+
+
+    def _remediation(self, ctx: Context, spec: CheckSpec, outcome: Outcome) -> Remediation | None:
+        remediation = outcome.remediation
+        if outcome.cause and remediation is None and outcome.cause in causes.BY_CODE:
+            values: dict[str, Any] = ctx.template_values(spec.group if spec.group != "config" else None)
+            values.update({k: v for k, v in outcome.fix.items() if v is not None})
+            remediation = causes.remediation(outcome.cause, values)
+        secrets = ctx.secrets
+        if remediation is not None and secrets:
+            remediation = Remediation(scrub(remediation.text, secrets),
+                                      tuple(scrub(c, secrets) for c in remediation.commands))
+        return remediation
 
 
 def run(checks: Sequence[CheckSpec], ctx: Context, on_event: Callable[[CheckEvent], None] | None = None,

@@ -53,11 +53,13 @@ def trust_policy(ctx: Context) -> Outcome:
                  and f.evidence.get("provider")), None)
     fix = {"trust_policy": fixed_policy_json(ctx, policy, bad), "oidc_provider_arn": oidc}
     provide = {"gcp_to_aws:trust_evaluation": evaluation}
+    denied = evaluation is not None and not evaluation.allowed
     for code in _ORDER:
         for f in findings:
-            if f.code == code and f.severity == "fail":
+            # a warning-level finding is the explanation when the token is in fact refused
+            if f.code == code and (f.severity == "fail" or denied):
                 return failed(code, f.summary, evidence, fix=fix, provide=provide)
-    if evaluation is not None and not evaluation.allowed:
+    if denied:
         return failed("trust-policy-denies", evaluation.reason, evidence, fix=fix, provide=provide)
     for code in _ORDER:
         for f in findings:

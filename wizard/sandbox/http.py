@@ -244,6 +244,15 @@ class _QuietHandler(WSGIRequestHandler):
     def log_error(self, *args, **kwargs) -> None:
         pass
 
+    def date_time_string(self, timestamp=None) -> str:
+        # The Date header follows the emulated clouds' clock (the clock_offset_s knob), as a real
+        # service's does: a client whose clock is off sees the skew there (cloud-facts M19).
+        if timestamp is None:
+            sandbox = getattr(getattr(self.server, "app", None), "sandbox", None)
+            if sandbox is not None:
+                timestamp = sandbox.clock.now()
+        return super().date_time_string(timestamp)
+
     def handle(self) -> None:
         try:
             super().handle()
