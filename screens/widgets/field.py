@@ -32,14 +32,15 @@ class Field(Vertical):
     """
 
     DEFAULT_CSS = """
-    Field { height: auto; margin: 0 0 1 0; }
+    Field { height: auto; }
     Field > Horizontal { height: auto; }
     Field .field-label { width: 24; padding: 0 1 0 0; }
     Field Input { width: 1fr; }
-    Field .field-error { display: none; padding-left: 24; }
-    Field.-invalid .field-error { display: block; }
+    Field .field-error { height: auto; min-height: 1; padding-left: 24; }
     Field .field-hint { padding-left: 24; }
     """
+    # The error line is always there (blank when the value is fine): showing a one-line reason as you
+    # type is then a repaint, not a re-layout of the whole step.
 
     @dataclass
     class Changed(Message):

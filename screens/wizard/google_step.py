@@ -16,6 +16,7 @@ from ..widgets.suggestions import Suggestions
 from .base import StepScreen
 
 DEFAULT_POOL = "aws-federation"
+LIST_DEBOUNCE_S = 0.4
 
 
 class GoogleStep(StepScreen):
@@ -23,6 +24,7 @@ class GoogleStep(StepScreen):
     WHY = ("AWS identities are trusted through a pool in one project; its providers say which AWS "
            "accounts may exchange their credentials, and the pool's number appears in every binding.")
     NEED_POOL = True
+    _debounce = None
 
     def fields(self) -> ComposeResult:
         detected = self.ctx.detected
@@ -67,7 +69,10 @@ class GoogleStep(StepScreen):
 
     def field_changed(self, field: Field) -> None:
         if field.id == "project" and field.value and self.NEED_POOL:
-            self.list_pools(field.value)
+            # Debounced: a listing per keystroke would only be cancelled by the next one.
+            if self._debounce is not None:
+                self._debounce.stop()
+            self._debounce = self.set_timer(LIST_DEBOUNCE_S, lambda project=field.value: self.list_pools(project))
 
     def collect(self) -> dict:
         out = {"project": self.query_one("#project", Field).value}

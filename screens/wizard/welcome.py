@@ -115,7 +115,7 @@ class WelcomeScreen(Screen[None]):
             else:
                 lines.append(Content.from_markup("[$text-warning]✗[/] [b]Google Cloud[/b]  $e", e=_short(d.google_error)))
         if self.ctx.is_sandbox:
-            lines.append(Content.from_markup("[$text-accent]◆ Sandbox[/]        emulated clouds on 127.0.0.1, "
+            lines.append(Content.from_markup("[$text-accent]◆ Sandbox[/]       emulated clouds on 127.0.0.1, "
                                              "fake identities"))
         self.query_one("#identity", Static).update(Content("\n").join(lines))
 
