@@ -92,9 +92,9 @@ def _google_statement(w: World, **condition) -> dict:
 
 
 def _wait_propagation(w: World) -> None:
-    w.sb.set_knobs(propagation_delay_s=3)
+    w.sb.set_knobs(propagation_delay_s=1.5)
     w.set_members(SA, [])
-    time.sleep(3.2)  # the removal has propagated; the re-grant below has not
+    time.sleep(1.7)  # the removal has propagated; the re-grant below has not
     w.set_members(SA, [GOOD_MEMBER])
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import G2A_SPEC, assert_healthy, by_id, eks_spec, apply_spec, AWS_SPEC
+from .canary import assert_no_secrets
+from .conftest import AWS_SPEC, G2A_SPEC, apply_spec, assert_healthy, by_id, eks_spec
 from .remedy import Remedy
 from .scenarios import SCENARIOS, World
 
@@ -19,6 +20,7 @@ def test_cause_is_reported_and_the_remediation_fixes_it(scenario, sandbox, tmp_p
     scenario.seed(world)
 
     code, report = doctor(*world.args, env=world.env)
+    assert_no_secrets(sandbox, doctor.last_output)
     result = by_id(report)[scenario.check_id]
     assert (result["status"], result["cause"]) == (scenario.status, scenario.cause), result
     assert code == (1 if scenario.status == "fail" else 0)
@@ -35,5 +37,6 @@ def test_cause_is_reported_and_the_remediation_fixes_it(scenario, sandbox, tmp_p
     assert ran, f"none of {commands} starts with {scenario.run}"
 
     code, report = doctor(*world.args, *remedy.doctor_args, env=remedy.env)
+    assert_no_secrets(sandbox, doctor.last_output)
     assert_healthy(report)
     assert code == 0
