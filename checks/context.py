@@ -129,8 +129,8 @@ def _from_config_fields(data: Any) -> dict[str, Any]:
     parts = str(audience or "").split("/")
     if "workloadIdentityPools" in parts:
         i = parts.index("workloadIdentityPools")
-        if i >= 3 and parts[i - 3] == "projects":
-            out["project_number"] = parts[i - 2]
+        if i >= 4 and parts[i - 4] == "projects":
+            out["project_number"] = parts[i - 3]
         if i + 1 < len(parts):
             out["pool"] = parts[i + 1]
         if i + 3 < len(parts) and parts[i + 2] == "providers":
@@ -238,7 +238,8 @@ def config_endpoints(services: Any) -> credconfig.GoogleEndpoints:
 
 # ----------------------------------------------------------------------------------------- context
 class MissingValue(LookupError):
-    """A check asked for a value no earlier check provided (a wiring bug: the runner reports `error`)."""
+    """A check asked for a value no earlier check provided: one it requires did not apply (a skip that
+    does not block). The runner reports the check as skipped for want of it."""
 
 
 @dataclass

@@ -177,8 +177,7 @@ class Runner:
                 raise TypeError(f"check {spec.id} provided undeclared values {sorted(undeclared)}")
             ctx.put(outcome.provided)
         except MissingValue as e:
-            tb = traceback.format_exc()
-            outcome = Outcome("error", f"internal wiring error: {e}")
+            outcome = Outcome("skip", f"not determined: {e} (see the checks it requires)")
         except BaseException as e:  # noqa: BLE001 - a check's bug must not take the doctor down
             tb = traceback.format_exc()
             outcome = Outcome("error", f"the check raised {type(e).__name__}: {str(e)[:200]}")
