@@ -38,7 +38,7 @@ from typing import Any
 from wizard.model import iam_policy
 from wizard.model import trustpolicy as tp
 from wizard.model.errors import (ConflictError, InputError, InvalidRequestError, NotFoundError,
-                                 PermissionDeniedError, XwizError)
+                                 PermissionDeniedError, UnauthenticatedError, XwizError)
 from wizard.model.plan import ApplyEvent, Step
 from wizard.model.spec import GcpToAws
 
@@ -250,6 +250,9 @@ class _aws_errors:
             shown = f"; the document was {tp.policy_document(self.document)}" if self.document else ""
             raise GcpToAwsError(f"AWS rejected the trust policy while {self.doing} (MalformedPolicyDocument: "
                                 f"{message}){shown}") from None
+        if isinstance(exc, UnauthenticatedError):
+            raise GcpToAwsError(f"no usable AWS credentials for {self.doing} ({message}); xwiz needs an AWS admin "
+                                f"identity to manage the role: `aws configure`, `aws sso login`, or AWS_PROFILE") from None
         if isinstance(exc, NotFoundError) or code == "NoSuchEntity":
             raise GcpToAwsError(f"{self.doing}: AWS says it does not exist (NoSuchEntity: {message})") from None
         return False
