@@ -80,7 +80,7 @@ class _Running:
 @dataclass
 class Runner:
     checks: Sequence[CheckSpec]
-    max_workers: int = 8
+    max_workers: int = 16
     slow_after_s: float = SLOW_AFTER_S
 
     def run(self, ctx: Context, on_event: Callable[[CheckEvent], None] | None = None,
@@ -213,5 +213,5 @@ class Runner:
 
 
 def run(checks: Sequence[CheckSpec], ctx: Context, on_event: Callable[[CheckEvent], None] | None = None,
-        cancel: threading.Event | None = None, max_workers: int = 8) -> DoctorReport:
+        cancel: threading.Event | None = None, max_workers: int = 16) -> DoctorReport:
     return Runner(checks, max_workers=max_workers).run(ctx, on_event, cancel)

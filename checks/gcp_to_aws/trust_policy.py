@@ -35,10 +35,12 @@ def trust_policy(ctx: Context) -> Outcome:
     uid = ctx.get("gcp_to_aws:unique_id") or claims.get("sub")
     if not claims and uid:
         claims = {"iss": "https://accounts.google.com", "aud": t.audience, "azp": uid, "sub": uid}
-    try:
-        providers = ctx.services.aws.list_open_id_connect_providers()
-    except CloudError:
-        providers = []
+    providers = ctx.get("gcp_to_aws:oidc_providers")
+    if providers is None:
+        try:
+            providers = ctx.services.aws.list_open_id_connect_providers()
+        except CloudError:
+            providers = []
     findings = trustpolicy.lint(policy, unique_id=uid, email=t.service_account, audience=t.audience,
                                 oidc_providers=providers)
     evaluation = trustpolicy.evaluate(policy, claims) if claims else None

@@ -138,28 +138,50 @@ class ExchangeAdapter:
             raise CloudError("the instance metadata credentials are not the expected JSON", service="imds") from None
 
     # -- AWS STS with the workload's own credentials -------------------------------------------------
+    def _sts(self, region: str | None, credentials: AwsCredentials | None) -> Any:
+        """An STS client with explicit credentials (or unsigned), from one shared botocore session:
+        loading botocore's models is the expensive part, the client itself is cheap."""
+        from botocore import UNSIGNED
+        from botocore.config import Config
+
+        kw: dict[str, Any] = {}
+        if credentials is None:
+            config = Config(signature_version=UNSIGNED, retries={"max_attempts": 1})
+        else:
+            config = Config(retries={"max_attempts": 1}, connect_timeout=10, read_timeout=30)
+            kw = {"aws_access_key_id": credentials.access_key_id,
+                  "aws_secret_access_key": credentials.secret_access_key,
+                  "aws_session_token": credentials.session_token}
+        with _BOTOCORE_LOCK:
+            session = _botocore_session()
+            return session.create_client("sts", region_name=region or self.endpoints.aws.region or "us-east-1",
+                                         endpoint_url=self.endpoints.aws.endpoint_url, config=config, **kw)
+
+    def _aws_call(self, fn) -> Any:
+        from .retry import call_with_retry
+
+        def once():
+            try:
+                return fn()
+            except Exception as e:
+                raise errors.from_exception(e, "aws:sts") from None
+
+        return call_with_retry(once, errors.is_retryable)
+
     def aws_caller_identity(self, credentials: AwsCredentials, region: str) -> dict[str, str]:
         """A real `sts:GetCallerIdentity` signed with these credentials, at the region's endpoint."""
-        from .aws import AwsAdapter
-
-        creds = {"aws_access_key_id": credentials.access_key_id,
-                 "aws_secret_access_key": credentials.secret_access_key}
-        if credentials.session_token:
-            creds["aws_session_token"] = credentials.session_token
-        adapter = AwsAdapter(self.endpoints.aws, credentials=creds)
-        out = adapter._call("sts", lambda c: c.get_caller_identity(), region)
+        out = self._aws_call(lambda: self._sts(region, credentials).get_caller_identity())
         return {"Account": out["Account"], "Arn": out["Arn"], "UserId": out["UserId"]}
 
     def assume_role_with_web_identity(self, role_arn: str, token: str, session_name: str) -> dict[str, Any]:
-        from .aws import AwsAdapter
-
-        return AwsAdapter(self.endpoints.aws).assume_role_with_web_identity(role_arn, token, session_name)
+        """Needs no AWS credentials: the web identity token is the credential."""
+        return self._aws_call(lambda: self._sts(None, None).assume_role_with_web_identity(
+            RoleArn=role_arn, RoleSessionName=session_name, WebIdentityToken=token))
 
     def caller_identity_with_session(self, session: dict[str, Any]) -> dict[str, str]:
         """GetCallerIdentity with the `Credentials` an AssumeRole* call returned."""
-        from .aws import AwsAdapter
-
-        return AwsAdapter(self.endpoints.aws).for_credentials(session).caller_identity()
+        creds = AwsCredentials(session["AccessKeyId"], session["SecretAccessKey"], session.get("SessionToken"))
+        return self.aws_caller_identity(creds, self.endpoints.aws.region or "us-east-1")
 
     # -- Google STS ---------------------------------------------------------------------------------
     def aws_subject_token(self, credentials: AwsCredentials, region: str, audience: str) -> str:
@@ -262,6 +284,20 @@ class ExchangeAdapter:
 
     def call_api(self, url: str, bearer_token: str) -> HttpAnswer:
         return self.http("GET", url, headers={"Authorization": f"Bearer {bearer_token}"})
+
+
+_BOTOCORE_LOCK = threading.Lock()
+_BOTOCORE: list[Any] = []
+
+
+def _botocore_session() -> Any:
+    """One botocore session per process, used only to create clients with explicit credentials: a
+    cache of parsed service models, never a client and never credentials (call under the lock)."""
+    if not _BOTOCORE:
+        import botocore.session
+
+        _BOTOCORE.append(botocore.session.get_session())
+    return _BOTOCORE[0]
 
 
 def _oauth_error(exc: BaseException) -> BaseException:
