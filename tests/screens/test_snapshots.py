@@ -26,7 +26,8 @@ async def idle(pilot, until=lambda app: True, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"still busy: {[w.name for w in busy]} on {type(app.screen).__name__}")
         await pilot.pause(0.05)
-    await pilot.pause()
+    for _ in range(3):  # messages a finished worker posted may take a few hops (field → step → field)
+        await pilot.pause()
 
 
 def on(name: str):
@@ -98,7 +99,8 @@ async def eks_step(pilot):
     await pilot.press("2")
     await idle(pilot, on("GoogleStep"))
     await pilot.press("ctrl+n")
-    await idle(pilot, on("EksStep"))
+    # The cluster listing fills in the one cluster, and the provider ID follows it.
+    await idle(pilot, lambda app: on("EksStep")(app) and app.screen.query_one("#provider").text == "eks-xwiz-demo")
 
 
 async def gcp_to_aws_step(pilot):
