@@ -257,6 +257,16 @@ CAUSES: tuple[Cause, ...] = (
           "Run on a VM/pod with the service account attached, or grant yourself the OpenID Token Creator role.",
           ("gcloud iam service-accounts add-iam-policy-binding {service_account} --project={project} "
            "--role=roles/iam.serviceAccountOpenIdTokenCreator --member=user:$(gcloud config get account)",)),
+    Cause("token-creator-missing", "You may not mint ID tokens for the service account", ("M24",),
+          "Away from its metadata server, the service account's ID token comes from generateIdToken, which "
+          "needs iam.serviceAccounts.getOpenIdToken on the service account. The basic roles Owner and Editor "
+          "do not include it: even a project owner needs the OpenID Token Creator (or Token Creator) role "
+          "granted explicitly.",
+          "Grant the identity you run as roles/iam.serviceAccountOpenIdTokenCreator on the service account "
+          "(xwiz apply does it for a [[gcp_to_aws]] profile that impersonates), or run on a VM/pod with the "
+          "service account attached.",
+          ("gcloud iam service-accounts add-iam-policy-binding {service_account} --project={project} "
+           "--role=roles/iam.serviceAccountOpenIdTokenCreator --member={member}",)),
     Cause("role-missing", "The AWS role does not exist", (),
           "AssumeRoleWithWebIdentity answers AccessDenied for a role that does not exist, the same as for one "
           "that does not trust the token.",

@@ -5,11 +5,14 @@ from concurrent.futures import ThreadPoolExecutor
 from checks.context import Context
 from checks.redact import jwt_claims, token_facts
 from checks.spec import Outcome, check, failed, passed
-from wizard.model.errors import CloudError
+from wizard.model.errors import CloudError, PermissionDeniedError
+
+GET_OPEN_ID_TOKEN = "iam.serviceAccounts.getOpenIdToken"
 
 
 @check("gcp_to_aws.id_token", "Get a Google ID token for the service account",
-       provides=("gcp_to_aws:id_token", "gcp_to_aws:claims"), timeout_s=20, causes=("id-token-unavailable",),
+       provides=("gcp_to_aws:id_token", "gcp_to_aws:claims"), timeout_s=20,
+       causes=("id-token-unavailable", "token-creator-missing"),
        live=True)
 def id_token(ctx: Context) -> Outcome:
     """What it checks: an ID token for the audience, from the metadata server when its default service
@@ -17,19 +20,21 @@ def id_token(ctx: Context) -> Outcome:
     aud, azp, sub, email, exp — never the token.
 
     Why it fails: no metadata server here and no iam.serviceAccounts.getOpenIdToken on the service account
-    (M24).
+    (M24) — being the project's Owner or Editor does not give it.
 
     How to fix: run on the workload, or grant yourself the OpenID Token Creator role on the account.
     """
     t = ctx.inputs.gcp_to_aws
     workload = ctx.services.workload
     source = "generateIdToken"
+    metadata_email = None
     try:
         # ask the metadata server for its account and a token side by side: the token is used only if
         # the account is this one (one round trip instead of two on the workload)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xwiz-metadata") as pool:
             speculative = pool.submit(workload.metadata_id_token, t.audience)
-            on_metadata = workload.metadata_email() == t.service_account
+            metadata_email = workload.metadata_email()
+            on_metadata = metadata_email == t.service_account
             token = None
             if on_metadata:
                 source = "metadata server"
@@ -37,6 +42,15 @@ def id_token(ctx: Context) -> Outcome:
         if token is None:
             token = ctx.services.gcp.generate_id_token(t.service_account, t.audience, include_email=True)
     except CloudError as e:
+        if (isinstance(e, PermissionDeniedError) and source == "generateIdToken"
+                and GET_OPEN_ID_TOKEN in (e.permission or e.message)):
+            member = ctx.services.gcp.caller_member(metadata_email)
+            return failed("token-creator-missing",
+                          f"generateIdToken for {t.service_account} was refused: "
+                          f"{member or 'the identity you run as'} lacks {GET_OPEN_ID_TOKEN} on it (the OpenID "
+                          f"Token Creator role; project Owner/Editor do not include it)",
+                          {"source": source, "audience": t.audience, "member": member, "error": e.message[:300]},
+                          fix={"service_account": t.service_account, "member": member})
         return failed("id-token-unavailable", f"{source} gave no ID token for {t.service_account}: "
                       f"{e.message[:200]}", {"source": source, "audience": t.audience, "error": e.message[:300]})
     ctx.secret(token)

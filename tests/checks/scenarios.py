@@ -126,6 +126,16 @@ def _oidc_provider_for_google(w: World) -> None:
              "Condition": {"StringEquals": {"accounts.google.com:aud": uid, "accounts.google.com:sub": uid}}})
 
 
+def _impersonated_service_account(w: World) -> None:
+    """The entry names an account the metadata server here is not: its ID token comes from
+    generateIdToken as the sandbox admin, a project owner without the OpenID Token Creator role."""
+    from wizard.model import trustpolicy as tp
+
+    other = w.gcp.create_service_account(PROJECT, "batch-runner")
+    w.trust(tp.build_statement(other["uniqueId"], G2A_ROLE))
+    w.edit_spec(f'service_account = "{GCE_SA}"', f'service_account = "{other["email"]}"')
+
+
 CRED_CONFIG = "gcloud iam workload-identity-pools create-cred-config"
 UPDATE_AWS = "gcloud iam workload-identity-pools providers update-aws"
 UPDATE_OIDC = "gcloud iam workload-identity-pools providers update-oidc"
@@ -241,6 +251,7 @@ SCENARIOS: tuple[Scenario, ...] = (
              lambda w: w.trust(_google_statement(w, **{"accounts.google.com:aud": w.unique_id(),
                                                        "accounts.google.com:oaud": "another-audience",
                                                        "accounts.google.com:sub": w.unique_id()})), (TRUST,)),
+    Scenario("token-creator-missing", "g2a", "gcp_to_aws.id_token", _impersonated_service_account, (BIND,)),
     Scenario("role-missing", "g2a", "gcp_to_aws.role", lambda w: w.iam.delete_role(RoleName=G2A_ROLE),
              ("aws iam create-role",)),
 )

@@ -143,7 +143,9 @@ def test_bad_flags_exit_2(workload_env):
 
 def test_impersonation_with_service_account(sandbox, workload_env):
     """--service-account: the ID token comes from generateIdToken with ADC (the sandbox admin here)."""
+    from wizard.cloud.endpoints import Endpoints
     from wizard.sandbox import identities as ids
+    from wizard.services import Services
 
     from .conftest import enable_apis
 
@@ -153,8 +155,23 @@ def test_impersonation_with_service_account(sandbox, workload_env):
         other = sandbox.google.add_service_account(project, "batch-runner", now=sandbox.clock.now())
     admin_iam(sandbox).create_role(RoleName="batch", AssumeRolePolicyDocument=json.dumps(
         tp.build_policy(other.unique_id, "batch-aud")))
-    out = run("--role-arn", f"arn:aws:iam::{ACCOUNT}:role/batch", "--audience", "batch-aud",
-              "--service-account", other.email)
+    args = ("--role-arn", f"arn:aws:iam::{ACCOUNT}:role/batch", "--audience", "batch-aud",
+            "--service-account", other.email)
+
+    # the admin is the project's owner, and still may not mint the account's ID tokens
+    admin = f"serviceAccount:{sandbox.endpoints['gcp']['admin_service_account']}"
+    out = run(*args)
+    assert out.returncode != 0 and out.stdout == ""
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert (f"gcloud iam service-accounts add-iam-policy-binding {other.email} --member={admin} "
+            f"--role=roles/iam.serviceAccountOpenIdTokenCreator") in out.stderr
+
+    gcp = Services(Endpoints.from_sandbox(sandbox.endpoints)).gcp
+    policy = gcp.get_service_account_policy(other.email)
+    policy.setdefault("bindings", []).append({"role": "roles/iam.serviceAccountOpenIdTokenCreator",
+                                              "members": [admin]})
+    gcp.set_service_account_policy(other.email, policy)
+    out = run(*args)
     assert out.returncode == 0, out.stderr
     assert any(r["listener"] == "iamcredentials" and r["path"].endswith(":generateIdToken")
                for r in requests_seen(sandbox))

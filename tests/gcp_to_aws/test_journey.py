@@ -107,6 +107,36 @@ def test_second_service_account_gets_its_own_statement_and_impersonates(sandbox,
     assert not Planner(services, spec, workload_env).plan().has_changes
 
 
+def test_the_token_creator_grant_is_what_lets_the_impersonating_profile_work(sandbox, services, workload_env):
+    """Being the project's owner is not enough to mint another account's ID tokens: without the
+    grant the plan made, the profile fails naming the missing role; planning again restores it."""
+    from botocore.exceptions import CredentialRetrievalError
+
+    enable_apis(sandbox)
+    with sandbox.lock:
+        project = sandbox.google.projects[ids.PROJECT_ID]
+        other = sandbox.google.add_service_account(project, "batch-runner", now=sandbox.clock.now()).email
+    spec = spec_of(entry(service_account=other, profile="batch", audience="batch-aud"))
+    plan, result = plan_apply(services, spec, workload_env)
+    assert result.ok, result.failed
+    assert caller_arn("batch").startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/gcp-app/")
+
+    # revoke it through the IAM API, as `gcloud iam service-accounts remove-iam-policy-binding` would
+    policy = services.gcp.get_service_account_policy(other)
+    policy["bindings"] = [b for b in policy.get("bindings", []) if b["role"] != gcp_to_aws.TOKEN_CREATOR]
+    services.gcp.set_service_account_policy(other, policy)
+    for cached in (workload_env / "cache").rglob("*.json"):
+        cached.unlink()  # the profile's cached credentials would hide the refusal
+    with pytest.raises(CredentialRetrievalError) as refused:
+        caller_arn("batch")
+    assert gcp_to_aws.TOKEN_CREATOR in str(refused.value)
+    assert "Owner/Editor do not include iam.serviceAccounts.getOpenIdToken" in str(refused.value)
+
+    again, result = plan_apply(services, spec, workload_env)
+    assert again.step(f"token_creator:{other}").action == "update" and result.ok
+    assert caller_arn("batch").startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/gcp-app/")
+
+
 def test_role_in_another_account_is_made_through_organization_access_role(sandbox, services, workload_env):
     enable_apis(sandbox)
     spec = spec_of(entry(account_id=SECOND, role_name="gcp-reader"))

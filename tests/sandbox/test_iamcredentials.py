@@ -191,6 +191,48 @@ def test_generate_id_token_needs_permission(sandbox):
                                             "(or it may not exist).")
 
 
+def _admin_token(sb) -> str:
+    from google.oauth2 import service_account
+
+    admin = service_account.Credentials.from_service_account_file(sb.endpoints["gcp"]["admin_credentials"],
+                                                                  scopes=[CLOUD_PLATFORM])
+    admin.refresh(Request())
+    return admin.token
+
+
+def _grant_on_workload_sa(sb, role: str) -> None:
+    """setIamPolicy on the service account through the admin API, as `gcloud iam service-accounts
+    add-iam-policy-binding` does."""
+    from .google_admin_clients import cached
+
+    accounts = cached("iam", "v1", sb.endpoints).projects().serviceAccounts()
+    name = f"projects/{ids.PROJECT_ID}/serviceAccounts/{WORKLOAD_SA}"
+    policy = accounts.getIamPolicy(resource=name).execute()
+    admin = sb.endpoints["gcp"]["admin_service_account"]
+    policy.setdefault("bindings", []).append({"role": role, "members": [f"serviceAccount:{admin}"]})
+    accounts.setIamPolicy(resource=name, body={"policy": policy}).execute()
+
+
+def test_project_owner_mints_no_token_until_granted_token_creator(sandbox):
+    """The admin is roles/owner on the project, which holds no token-minting permission: real Google
+    refuses it generateAccessToken and generateIdToken until a token-creator role is granted on the
+    service account."""
+    enable(sandbox)
+    token = _admin_token(sandbox)
+    access = _generate(sandbox, token)
+    assert access.status_code == 403 and _c1(access.json())
+    id_body = {"audience": "x"}
+    denied = _generate(sandbox, token, id_body, method="generateIdToken").json()["error"]
+    assert denied["details"][0]["metadata"]["permission"] == "iam.serviceAccounts.getOpenIdToken"
+
+    _grant_on_workload_sa(sandbox, "roles/iam.serviceAccountOpenIdTokenCreator")
+    assert _generate(sandbox, token, id_body, method="generateIdToken").status_code == 200
+    assert _generate(sandbox, token).status_code == 403  # ID tokens only
+
+    _grant_on_workload_sa(sandbox, "roles/iam.serviceAccountTokenCreator")
+    assert _generate(sandbox, token).status_code == 200
+
+
 def test_google_cloud_iam_client(sandbox):
     """google-cloud-iam's REST transport (`$alt` query, percent-encoded name) against the sandbox."""
     from google.api_core.client_options import ClientOptions
@@ -198,6 +240,7 @@ def test_google_cloud_iam_client(sandbox):
     from google.oauth2 import service_account
 
     enable(sandbox)
+    _grant_on_workload_sa(sandbox, "roles/iam.serviceAccountTokenCreator")  # the owner alone may not
     admin = service_account.Credentials.from_service_account_file(
         sandbox.endpoints["gcp"]["admin_credentials"], scopes=[CLOUD_PLATFORM])
     client = iam_credentials_v1.IAMCredentialsClient(
@@ -206,3 +249,15 @@ def test_google_cloud_iam_client(sandbox):
                                      universe_domain=ids.UNIVERSE_DOMAIN))
     out = client.generate_access_token(name=f"projects/-/serviceAccounts/{WORKLOAD_SA}", scope=[CLOUD_PLATFORM])
     assert sandbox.google_auth.lookup(out.access_token).principal == ServiceAccountPrincipal(WORKLOAD_SA)
+
+
+@pytest.mark.parametrize("role", ["roles/owner", "roles/editor"])
+def test_basic_roles_keep_everything_but_token_minting(role):
+    from wizard.sandbox.google.auth import role_grants
+
+    for permission in ("iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.getOpenIdToken",
+                       "iam.serviceAccounts.signBlob", "iam.serviceAccounts.signJwt",
+                       "iam.serviceAccounts.implicitDelegation"):
+        assert not role_grants(role, permission)
+    assert role_grants(role, "iam.serviceAccounts.get") and role_grants(role, "iam.workloadIdentityPools.create")
+    assert role_grants("roles/iam.serviceAccountTokenCreator", "iam.serviceAccounts.signJwt")

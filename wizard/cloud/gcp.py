@@ -265,6 +265,21 @@ class GcpAdapter:
         return {"account": account if isinstance(account, str) else None,
                 "project": project if isinstance(project, str) else None}
 
+    def caller_member(self, metadata_email: str | None = None) -> str | None:
+        """The IAM member these credentials act as (`serviceAccount:…` / `user:…`), when the credentials
+        say so without a network call; None otherwise. `metadata_email` names the metadata server's
+        default account, which compute_engine credentials call "default" before their first refresh."""
+        creds = self.credentials
+        email = getattr(creds, "service_account_email", None)
+        if email == "default":
+            email = metadata_email
+        if isinstance(email, str) and "@" in email:
+            return f"serviceAccount:{email}"
+        account = getattr(creds, "account", None)  # authorized_user files from gcloud carry it
+        if isinstance(account, str) and "@" in account:
+            return f"user:{account}"
+        return None
+
     def list_pools(self, project: str, show_deleted: bool = False) -> list[dict[str, Any]]:
         out, token = [], None
         while True:

@@ -174,16 +174,7 @@ def _metadata_service_account(services: Any) -> str | None:
 
 def caller_member(services: Any, metadata_email: str | None = None) -> str | None:
     """The IAM member xwiz acts as on Google Cloud (it mints the ID tokens when the profile impersonates)."""
-    creds = services.gcp.credentials
-    email = getattr(creds, "service_account_email", None)
-    if email == "default":  # compute_engine credentials before their first refresh
-        email = metadata_email
-    if isinstance(email, str) and "@" in email:
-        return f"serviceAccount:{email}"
-    account = getattr(creds, "account", None)  # authorized_user files from gcloud carry it
-    if isinstance(account, str) and "@" in account:
-        return f"user:{account}"
-    return None
+    return services.gcp.caller_member(metadata_email)
 
 
 # ---------------------------------------------------------------------------------------------- AWS accounts

@@ -185,15 +185,11 @@ def fetch_id_token(request: CredentialRequest, endpoints: Any) -> str:
         from wizard.cloud.gcp import GcpAdapter
         from wizard.model.errors import CloudError, PermissionDeniedError
 
+        gcp = GcpAdapter(endpoints.google)
         try:
-            return GcpAdapter(endpoints.google).generate_id_token(request.service_account, request.audience,
-                                                                  include_email=False)
+            return gcp.generate_id_token(request.service_account, request.audience, include_email=False)
         except PermissionDeniedError as e:
-            raise CredentialsError(
-                f"generateIdToken for {request.service_account} was refused ({_one_line(e)}); the identity of "
-                f"your Application Default Credentials needs roles/iam.serviceAccountOpenIdTokenCreator on it: "
-                f"gcloud iam service-accounts add-iam-policy-binding {request.service_account} "
-                f"--member=user:YOU --role=roles/iam.serviceAccountOpenIdTokenCreator") from None
+            raise CredentialsError(token_creator_missing(request.service_account, _caller_member(gcp), e)) from None
         except CloudError as e:
             raise CredentialsError(f"generateIdToken for {request.service_account} failed: {_one_line(e)}") from None
     host = metadata_host(sandbox=endpoints.sandbox)
@@ -202,6 +198,25 @@ def fetch_id_token(request: CredentialRequest, endpoints: Any) -> str:
                                "set); pass --service-account EMAIL to mint the ID token with generateIdToken "
                                "through your Application Default Credentials")
     return metadata_id_token(host, request.audience)
+
+
+OPENID_TOKEN_CREATOR = "roles/iam.serviceAccountOpenIdTokenCreator"
+
+
+def token_creator_missing(service_account: str, member: str | None, error: Any) -> str:
+    """generateIdToken refused: say who needs which role — being a project Owner or Editor is not enough."""
+    who = member or "the identity of your Application Default Credentials"
+    return (f"generateIdToken for {service_account} was refused ({_one_line(error)}); {who} needs "
+            f"{OPENID_TOKEN_CREATOR} (or roles/iam.serviceAccountTokenCreator) on it — project Owner/Editor do "
+            f"not include iam.serviceAccounts.getOpenIdToken: gcloud iam service-accounts add-iam-policy-binding "
+            f"{service_account} --member={member or 'user:YOU'} --role={OPENID_TOKEN_CREATOR}")
+
+
+def _caller_member(gcp: Any) -> str | None:
+    try:
+        return gcp.caller_member()
+    except Exception:  # noqa: BLE001 — only decorates an error message
+        return None
 
 
 def assume_role(request: CredentialRequest, token: str, endpoints: Any) -> dict[str, Any]:

@@ -122,7 +122,28 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Permissions a role's patterns would match but the real role does not hold. The basic roles
+# Owner and Editor do not let a principal create short-lived credentials for a service account:
+# whoever calls generateAccessToken / generateIdToken / signBlob / signJwt — a project owner too —
+# needs roles/iam.serviceAccountTokenCreator (or roles/iam.serviceAccountOpenIdTokenCreator for ID
+# tokens) granted explicitly. Sources: "Use service account impersonation", Required roles
+# (https://cloud.google.com/docs/authentication/use-service-account-impersonation); "Roles for
+# service account authentication" (https://cloud.google.com/iam/docs/service-account-permissions:
+# "To complete these tasks, you need the Service Account Token Creator role on the service
+# account"); a service account with a key even needs it on itself (GH:google-github-actions/auth#58).
+# A sandbox that let the owner mint tokens would hide a flow that forgot the grant.
+_TOKEN_MINTING = ("iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.getOpenIdToken",
+                  "iam.serviceAccounts.signBlob", "iam.serviceAccounts.signJwt",
+                  "iam.serviceAccounts.implicitDelegation")
+ROLE_EXCLUSIONS: dict[str, frozenset[str]] = {
+    "roles/owner": frozenset(_TOKEN_MINTING),
+    "roles/editor": frozenset(_TOKEN_MINTING),
+}
+
+
 def role_grants(role: str, permission: str) -> bool:
+    if permission in ROLE_EXCLUSIONS.get(role, ()):
+        return False
     return any(fnmatch.fnmatchcase(permission, pattern) for pattern in ROLE_PERMISSIONS.get(role, ()))
 
 
