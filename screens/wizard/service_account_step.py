@@ -63,7 +63,8 @@ class ServiceAccountStep(StepScreen):
             self.post_message(SuggestionsReady("service_accounts", (), f"Could not list: {one_line(e)}"))
             return
         emails = tuple(sorted(a["email"] for a in accounts))
-        self.post_message(SuggestionsReady("service_accounts", emails, "Existing service accounts:" if emails else ""))
+        self.post_message(SuggestionsReady("service_accounts", emails, "Existing service accounts:" if emails
+                                           else "No service accounts yet: xwiz creates the one above."))
 
     @on(SuggestionsReady)
     def _suggestions(self, message: SuggestionsReady) -> None:

@@ -31,7 +31,9 @@ def make(services, workdir):
     def build(**kwargs):
         kwargs.setdefault("base_dir", workdir)
         kwargs.setdefault("cursor_blink", False)
-        return make_app(services, kwargs.pop("spec", None), **kwargs)
+        app = make_app(services, kwargs.pop("spec", None), **kwargs)
+        app.animation_level = "none"  # scrolling to a focused field happens at once, not over time
+        return app
 
     return build
 

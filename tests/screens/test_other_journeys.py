@@ -74,10 +74,11 @@ async def test_gcp_to_aws_journey_writes_a_role_the_service_account_can_assume(m
         await pilot.press("ctrl+n")
         await _through_review_and_apply(app, pilot)
 
-    # The role trusts the service account's Google ID token: mint one and assume the role with boto3.
+    # The role trusts the service account's Google ID token: take one as the workload would (from the
+    # sandbox's GCE metadata server, whose default account this is) and assume the role with boto3.
     from wizard.model.spec import load_spec
 
     entry = load_spec(workdir / "xwiz.toml").gcp_to_aws[0]
-    token = services.gcp.generate_id_token(entry.service_account, entry.audience)
+    token = sandbox.mint_google_id_token(entry.service_account, entry.audience)
     out = services.aws.assume_role_with_web_identity(entry.role_arn, token, "tui-test")
     assert out["AssumedRoleUser"]["Arn"].startswith("arn:aws:sts::111122223333:assumed-role/gcp-workload/")

@@ -28,10 +28,23 @@ async def idle(pilot, until=lambda app: True, timeout: float = 30.0) -> None:
         await pilot.pause(0.05)
     for _ in range(3):  # messages a finished worker posted may take a few hops (field → step → field)
         await pilot.pause()
+    # Where a step is scrolled depends on when its listing arrived relative to the focus scroll: pin it.
+    for body in app.screen.query("#step-body"):
+        body.scroll_home(animate=False, immediate=True)
+    await pilot.pause()
 
 
 def on(name: str):
     return lambda app: type(app.screen).__name__ == name
+
+
+def listed(name: str, note_id: str):
+    """On screen `name`, once its cloud listing has answered (its note says what was found)."""
+    def ready(app) -> bool:
+        if type(app.screen).__name__ != name:
+            return False
+        return bool(str(app.screen.query_one(f"#{note_id}").render()).strip())
+    return ready
 
 
 async def welcome(pilot):
@@ -41,13 +54,13 @@ async def welcome(pilot):
 async def google_step(pilot):
     await welcome(pilot)
     await pilot.press("1")
-    await idle(pilot, on("GoogleStep"))
+    await idle(pilot, listed("GoogleStep", "pool-note"))
 
 
 async def aws_step(pilot):
     await google_step(pilot)
     await pilot.press("ctrl+n")
-    await idle(pilot, on("AwsStep"))
+    await idle(pilot, listed("AwsStep", "roles-note"))
 
 
 async def aws_step_invalid(pilot):
@@ -67,7 +80,7 @@ async def provider_step(pilot):
 async def service_account_step(pilot):
     await provider_step(pilot)
     await pilot.press("ctrl+n")
-    await idle(pilot, on("ServiceAccountStep"))
+    await idle(pilot, listed("ServiceAccountStep", "sa-note"))
 
 
 async def review(pilot):
