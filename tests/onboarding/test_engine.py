@@ -143,3 +143,60 @@ def test_google_to_aws_creates_the_role_through_the_admin_role(base):
     assert load_spec(path).gcp_to_aws[0].role_arn == f"arn:aws:iam::{second}:role/gcp-app"
     again = onboarder(services, path, **opts).plan([AccountRequest(second)])
     assert again.accounts[0].action == "in-spec"
+
+
+EC2_STATEMENT = {"Sid": "Ec2", "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                 "Action": "sts:AssumeRole"}
+
+
+def _second_account_role(services, trust: dict):
+    """A role someone else made in the second account (through OrganizationAccountAccessRole)."""
+    from wizard.sandbox import identities
+
+    second = identities.AWS_ACCOUNTS["second"]
+    creds = services.aws.assume_role(f"arn:aws:iam::{second}:role/OrganizationAccountAccessRole", "test")
+    aws = services.aws.for_credentials(creds["Credentials"])
+    aws.create_role("gcp-app", trust)
+    return second, aws
+
+
+def test_google_to_aws_merges_into_an_existing_role_keeping_its_statements(base):
+    sb, path, services = base
+    second, aws = _second_account_role(services, {"Version": "2012-10-17", "Statement": [EC2_STATEMENT]})
+    opts = dict(direction="gcp-to-aws", service_account=SA, role_name="gcp-app")
+    plan = onboarder(services, path, **opts).plan([AccountRequest(second)])
+    assert plan.accounts[0].action == "update"
+    assert any('"accounts.google.com:oaud": "gcp-app"' in line for line in plan.accounts[0].diff)
+    report = onboarder(services, path, **opts).run([AccountRequest(second)])
+    assert report.ok, report.results[0].message
+    statements = aws.get_role("gcp-app")["AssumeRolePolicyDocument"]["Statement"]
+    assert statements[0] == EC2_STATEMENT and len(statements) == 2
+
+
+def test_google_to_aws_refuses_a_role_whose_trust_policy_has_the_aud_trap(base):
+    """As `xwiz apply` does: a foreign statement that sets accounts.google.com:aud to the audience (the
+    AWS console's trap) makes the whole document refused — at plan and at run, before any write."""
+    import json
+
+    sb, path, services = base
+    unique_id = services.gcp.get_service_account(SA)["uniqueId"]
+    trap = {"Sid": "FromTheConsole", "Effect": "Allow", "Principal": {"Federated": "accounts.google.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"accounts.google.com:aud": "gcp-app", "accounts.google.com:sub": unique_id}}}
+    trust = {"Version": "2012-10-17", "Statement": [EC2_STATEMENT, trap]}
+    second, aws = _second_account_role(services, trust)
+    before = json.dumps(aws.get_role("gcp-app")["AssumeRolePolicyDocument"], sort_keys=True)
+    opts = dict(direction="gcp-to-aws", service_account=SA, role_name="gcp-app")
+
+    planned = onboarder(services, path, **opts).plan([AccountRequest(second)]).accounts[0]
+    assert planned.action == "refused"
+    assert "statement 1 (Sid FromTheConsole)" in planned.summary and "aud trap" in planned.summary
+
+    events = []
+    report = onboarder(services, path, **opts).run([AccountRequest(second)], on_event=events.append)
+    assert not report.ok
+    result = report.results[0]
+    assert result.status == "failed" and "aud trap" in result.message and result.attempts == 1
+    assert [e.account_id for e in events if e.kind == "failed"] == [second]
+    assert json.dumps(aws.get_role("gcp-app")["AssumeRolePolicyDocument"], sort_keys=True) == before
+    assert load_spec(path).gcp_to_aws == ()

@@ -161,7 +161,7 @@ class _Progress:
             self._clear()
 
 
-_SYMBOL = {"create": "+", "update": "~", "undelete": "↺", "same": " ", "in-spec": "=", "pending": "?"}
+_SYMBOL = {"create": "+", "update": "~", "undelete": "↺", "same": " ", "in-spec": "=", "pending": "?", "refused": "✗"}
 
 
 def _plan_text(plan) -> str:

@@ -33,7 +33,7 @@ import difflib
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from wizard.model import iam_policy
 from wizard.model import trustpolicy as tp
@@ -336,6 +336,118 @@ def _placeholder_policy(group: RoleGroup, unique_ids: dict[str, str | None]) -> 
     return {"Version": tp.DEFAULT_VERSION, "Statement": statements}
 
 
+# ---------------------------------------------------------------------------------------------- one role
+
+
+@dataclass(frozen=True)
+class RolePlan:
+    """What ensuring one role and its merged trust policy takes, decided from one read of the role."""
+
+    role: dict[str, Any] | None
+    """The role as read; None when it is to be created."""
+    policy: dict[str, Any]
+    """The trust policy xwiz would write: its statements merged into the role's, foreign ones kept."""
+    changed: bool
+    diff: tuple[str, ...]
+    role_warnings: tuple[str, ...]
+    trust_warnings: tuple[str, ...]
+
+    @property
+    def action(self) -> str:
+        if self.role is None:
+            return "create"
+        return "update" if self.changed else "same"
+
+
+def plan_role(group: RoleGroup, role: dict[str, Any] | None, unique_ids: dict[str, str | None]) -> RolePlan:
+    """Decide the role and its trust policy for every service account of `group` (uniqueIds known).
+
+    Raises TrustPolicyRefused when the document would hold the aud trap, ours or someone else's.
+    """
+    statements = _statements(group, unique_ids)
+    if statements is None:
+        raise ValueError(f"the uniqueIds of {group.key}'s service accounts are not known yet")
+    if role is None:
+        policy = merged_policy(None, statements)[0]
+        warnings = guard(policy, group, unique_ids)
+        diff = (f"+ role {group.role_name} (MaxSessionDuration {group.max_session_s} s)",
+                *(f"+ {line}" for line in _pretty(policy)))
+        return RolePlan(None, policy, True, diff, (), tuple(warnings))
+    role_warnings = []
+    have_max = int(role.get("MaxSessionDuration") or DEFAULT_MAX_SESSION_S)
+    if have_max < group.max_session_s:
+        role_warnings.append(f"the role's MaxSessionDuration is {have_max} s, less than the session_duration asked "
+                             f"for; raise it: aws iam update-role --role-name {group.role_name} "
+                             f"--max-session-duration {group.max_session_s}")
+    existing = role.get("AssumeRolePolicyDocument")
+    policy, changed = merged_policy(existing, statements)
+    warnings = guard(policy, group, unique_ids)
+    return RolePlan(role, policy, changed, policy_diff(existing, policy) if changed else (), tuple(role_warnings),
+                    tuple(warnings))
+
+
+def ensure_role(aws: Any, group: RoleGroup, unique_ids: dict[str, str | None],
+                on_event: Callable[[str, str], None] = lambda kind, message: None, *, create: bool = True) -> str:
+    """Create the role trusting the group's service accounts, or merge their statements into its trust
+    policy; returns what was done. Reads the role again first, so it acts on what is there now.
+
+    Every document is guarded right before IAM gets it (TrustPolicyRefused for the aud trap); AWS's
+    refusals become GcpToAwsError saying what to do. `on_event(kind, message)` gets "warning"s (the
+    guard's) and "progress". `create=False`: a missing role is an error (it was there when planned).
+    """
+    with _aws_errors(f"reading role {group.arn}"):
+        role = aws.get_role(group.role_name)
+    if role is None:
+        if not create:
+            raise GcpToAwsError(f"role {group.arn} disappeared since the plan; run xwiz apply again to create it")
+        decided = plan_role(group, None, unique_ids)
+        for warning in decided.trust_warnings:
+            on_event("warning", warning)
+        who = ", ".join(e.service_account for _, e in group.entries)
+        try:
+            with _aws_errors(f"creating role {group.arn}", decided.policy):
+                aws.create_role(group.role_name, decided.policy,
+                                description=f"Assumed by Google Cloud {who} (xwiz)"[:1000],
+                                max_session_s=group.max_session_s, tags={"created-by": "xwiz"})
+            return f"created role {group.role_name}"
+        except ConflictError:
+            on_event("progress", f"role {group.role_name} was created meanwhile; merging instead")
+            with _aws_errors(f"reading role {group.arn}"):
+                role = aws.get_role(group.role_name)
+            if role is None:
+                raise GcpToAwsError(f"role {group.arn} could neither be created nor read") from None
+    decided = plan_role(group, role, unique_ids)
+    for warning in decided.trust_warnings:
+        on_event("warning", warning)
+    if not decided.changed:
+        return f"the trust policy of {group.role_name} already trusts the service account(s)"
+    with _aws_errors(f"updating the trust policy of {group.arn}", decided.policy):
+        aws.update_trust_policy(group.role_name, decided.policy)
+    return f"merged xwiz's statement(s) into the trust policy of {group.role_name} (other statements kept)"
+
+
+def attach_policies(aws: Any, group: RoleGroup, policies: Iterable[str]) -> list[str]:
+    """Attach the managed policies the role lacks (never detaches); returns the ARNs attached."""
+    with _aws_errors(f"listing the policies attached to {group.arn}"):
+        attached = aws.attached_policies(group.role_name)
+    added = []
+    for arn in policies:
+        if arn in attached:
+            continue
+        try:
+            aws.attach_policy(group.role_name, arn)
+        except NotFoundError as e:
+            raise GcpToAwsError(f"policy {arn} does not exist in account {group.account_id} or cannot be attached "
+                                f"(NoSuchEntity: {_one_line(e)}); fix gcp_to_aws.policies") from None
+        except InvalidRequestError as e:
+            raise GcpToAwsError(f"AWS refused to attach {arn} to {group.role_name} ({e.code}: {_one_line(e)})") from None
+        except PermissionDeniedError as e:
+            raise GcpToAwsError(f"AWS denied attaching {arn} to {group.role_name} (AccessDenied: {_one_line(e)}); "
+                                f"the AWS identity xwiz runs as needs iam:AttachRolePolicy") from None
+        added.append(arn)
+    return added
+
+
 # ---------------------------------------------------------------------------------------------- planning
 
 
@@ -372,41 +484,36 @@ def plan_steps(planner: Any, obs: Any) -> list[Step]:
 
 def _role_steps(group: RoleGroup, seen: Observation, deps: tuple[str, ...], unread: tuple[str, ...]) -> list[Step]:
     steps = []
-    statements = _statements(group, seen.unique_ids)
+    known = _statements(group, seen.unique_ids) is not None
     role_id = f"role:{group.key}"
     who = ", ".join(e.service_account for _, e in group.entries)
     desired = {"key": group.key}
+    decided = plan_role(group, group.role, seen.unique_ids) if known else None
     if group.role is None:
-        policy = merged_policy(None, statements)[0] if statements else _placeholder_policy(group, seen.unique_ids)
-        warnings = list(unread)
-        if statements:
-            warnings += guard(policy, group, seen.unique_ids)
-        diff = (f"+ role {group.role_name} (MaxSessionDuration {group.max_session_s} s)",
-                *(f"+ {line}" for line in _pretty(policy)))
+        if decided is not None:
+            diff, warnings = decided.diff, (*unread, *decided.trust_warnings)
+        else:
+            policy = _placeholder_policy(group, seen.unique_ids)
+            diff = (f"+ role {group.role_name} (MaxSessionDuration {group.max_session_s} s)",
+                    *(f"+ {line}" for line in _pretty(policy)))
+            warnings = unread
         steps.append(Step(role_id, "role", "create", group.arn, f"create IAM role {group.role_name} trusting {who}",
                           diff, deps, tuple(warnings), desired))
     else:
-        warnings = []
-        have_max = int(group.role.get("MaxSessionDuration") or DEFAULT_MAX_SESSION_S)
-        if have_max < group.max_session_s:
-            warnings.append(f"the role's MaxSessionDuration is {have_max} s, less than the session_duration asked for; "
-                            f"raise it: aws iam update-role --role-name {group.role_name} --max-session-duration "
-                            f"{group.max_session_s}")
-        steps.append(Step(role_id, "role", "same", group.arn, f"IAM role {group.role_name} exists", (), deps,
-                          tuple(warnings), desired))
         existing = group.role.get("AssumeRolePolicyDocument")
-        if statements is None:
+        if decided is None:
+            steps.append(Step(role_id, "role", "same", group.arn, f"IAM role {group.role_name} exists", (), deps,
+                              (), desired))
             steps.append(Step(f"trust_policy:{group.key}", "trust_policy", "update", group.arn,
                               f"add {who} to the trust policy of {group.role_name} (checked once the uniqueId is read)",
                               policy_diff(existing, merged_policy(existing, [])[0]), (role_id,), unread, desired))
         else:
-            policy, changed = merged_policy(existing, statements)
-            warnings = guard(policy, group, seen.unique_ids)
-            summary = (f"trust {who} in the trust policy of {group.role_name}" if changed
+            steps.append(Step(role_id, "role", "same", group.arn, f"IAM role {group.role_name} exists", (), deps,
+                              decided.role_warnings, desired))
+            summary = (f"trust {who} in the trust policy of {group.role_name}" if decided.changed
                        else f"the trust policy of {group.role_name} trusts {who}")
-            steps.append(Step(f"trust_policy:{group.key}", "trust_policy", "update" if changed else "same", group.arn,
-                              summary, policy_diff(existing, policy) if changed else (), (role_id,), tuple(warnings),
-                              desired))
+            steps.append(Step(f"trust_policy:{group.key}", "trust_policy", decided.action, group.arn, summary,
+                              decided.diff, (role_id,), decided.trust_warnings, desired))
     if group.policies:
         missing = [p for p in group.policies if p not in group.attached]
         steps.append(Step(f"role_policies:{group.key}", "role_policies", "update" if missing else "same", group.arn,
@@ -512,76 +619,25 @@ def _live_unique_ids(applier: Any, group: RoleGroup) -> dict[str, str | None]:
     return out
 
 
-def _write_merged(applier: Any, step: Step, emit: Any, group: RoleGroup, aws: Any, role: dict,
-                  unique_ids: dict[str, str | None]) -> str:
-    statements = _statements(group, unique_ids) or []
-    existing = role.get("AssumeRolePolicyDocument")
-    policy, changed = merged_policy(existing, statements)
-    for warning in guard(policy, group, unique_ids):
-        emit(ApplyEvent(step.id, "warning", warning))
-    if not changed:
-        return f"the trust policy of {group.role_name} already trusts the service account(s)"
-    with _aws_errors(f"updating the trust policy of {group.arn}", policy):
-        aws.update_trust_policy(group.role_name, policy)
-    return f"merged xwiz's statement(s) into the trust policy of {group.role_name} (other statements kept)"
+def _events(step: Step, emit: Any) -> Callable[[str, str], None]:
+    return lambda kind, message: emit(ApplyEvent(step.id, kind, message))
 
 
 def _apply_role(applier: Any, step: Step, emit: Any) -> str:
     group = _group(applier, step)
     aws = aws_for(applier.planner, group.account_id)
-    unique_ids = _live_unique_ids(applier, group)
-    with _aws_errors(f"reading role {group.arn}"):
-        role = aws.get_role(group.role_name)
-    if role is None:
-        policy, _ = merged_policy(None, _statements(group, unique_ids))
-        for warning in guard(policy, group, unique_ids):
-            emit(ApplyEvent(step.id, "warning", warning))
-        who = ", ".join(e.service_account for _, e in group.entries)
-        try:
-            with _aws_errors(f"creating role {group.arn}", policy):
-                aws.create_role(group.role_name, policy, description=f"Assumed by Google Cloud {who} (xwiz)"[:1000],
-                                max_session_s=group.max_session_s, tags={"created-by": "xwiz"})
-            return f"created role {group.role_name}"
-        except ConflictError:
-            emit(ApplyEvent(step.id, "progress", f"role {group.role_name} was created meanwhile; merging instead"))
-            with _aws_errors(f"reading role {group.arn}"):
-                role = aws.get_role(group.role_name)
-            if role is None:
-                raise GcpToAwsError(f"role {group.arn} could neither be created nor read") from None
-    return _write_merged(applier, step, emit, group, aws, role, unique_ids)
+    return ensure_role(aws, group, _live_unique_ids(applier, group), _events(step, emit))
 
 
 def _apply_trust_policy(applier: Any, step: Step, emit: Any) -> str:
     group = _group(applier, step)
     aws = aws_for(applier.planner, group.account_id)
-    unique_ids = _live_unique_ids(applier, group)
-    with _aws_errors(f"reading role {group.arn}"):
-        role = aws.get_role(group.role_name)
-    if role is None:
-        raise GcpToAwsError(f"role {group.arn} disappeared since the plan; run xwiz apply again to create it")
-    return _write_merged(applier, step, emit, group, aws, role, unique_ids)
+    return ensure_role(aws, group, _live_unique_ids(applier, group), _events(step, emit), create=False)
 
 
 def _apply_role_policies(applier: Any, step: Step, emit: Any) -> str:
     group = _group(applier, step)
-    aws = aws_for(applier.planner, group.account_id)
-    with _aws_errors(f"listing the policies attached to {group.arn}"):
-        attached = aws.attached_policies(group.role_name)
-    added = []
-    for arn in step.desired["policies"]:
-        if arn in attached:
-            continue
-        try:
-            aws.attach_policy(group.role_name, arn)
-        except NotFoundError as e:
-            raise GcpToAwsError(f"policy {arn} does not exist in account {group.account_id} or cannot be attached "
-                                f"(NoSuchEntity: {_one_line(e)}); fix gcp_to_aws.policies") from None
-        except InvalidRequestError as e:
-            raise GcpToAwsError(f"AWS refused to attach {arn} to {group.role_name} ({e.code}: {_one_line(e)})") from None
-        except PermissionDeniedError as e:
-            raise GcpToAwsError(f"AWS denied attaching {arn} to {group.role_name} (AccessDenied: {_one_line(e)}); "
-                                f"the AWS identity xwiz runs as needs iam:AttachRolePolicy") from None
-        added.append(arn)
+    added = attach_policies(aws_for(applier.planner, group.account_id), group, step.desired["policies"])
     return f"attached {', '.join(added)}" if added else "unchanged"
 
 

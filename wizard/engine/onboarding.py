@@ -9,7 +9,9 @@ batches — one read-modify-write for every account that finished since the last
 racing read-modify-write per account.
 
 Google Cloud → AWS: in each account, through an assumed admin role (`OrganizationAccountAccessRole`),
-create the role or merge xwiz's statement into its trust policy, and attach the policies.
+create the role or merge xwiz's statement into its trust policy, and attach the policies — with the
+functions `xwiz apply` uses (`gcp_to_aws.plan_role` / `ensure_role` / `attach_policies`), so both lint
+before every write and refuse a trust policy with the aud trap, whoever wrote it.
 
 Every account is a unit of work retried as a whole (the adapters already retry each call on 429/503);
 finished accounts go to the journal, fsync'd, so a killed run resumes where it stopped. The TUI and
@@ -27,11 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from wizard.model import iam_policy, principals, trustpolicy
+from wizard.model import iam_policy, principals
 from wizard.model import onboarding as ob
 from wizard.model.errors import CloudError, ConflictError, InputError, TransientError, XwizError
-from wizard.model.spec import AwsToGcp, FederationSpec, loads_spec
+from wizard.model.spec import AwsToGcp, FederationSpec, GcpToAws, loads_spec
 
+from . import gcp_to_aws as g2a
 from .onboarding_journal import JOURNAL_NAME, Journal, NullJournal
 from .planner import FOUR_APIS, Planner
 from .resources import WORKLOAD_IDENTITY_USER, DesiredProvider, aws_provider
@@ -69,7 +72,8 @@ class AccountPlan:
     target: str
     """aws-to-gcp: the provider ID; gcp-to-aws: the role ARN."""
     action: str
-    """create | update | undelete | same | in-spec | pending (gcp-to-aws: decided in the account)."""
+    """create | update | undelete | same | in-spec | pending (gcp-to-aws: decided in the account) |
+    refused (gcp-to-aws: the role's trust policy holds the aud trap; running it fails with `summary`)."""
     summary: str
     roles: tuple[str, ...] = ()
     """Assumed-role ARNs (aws-to-gcp)."""
@@ -355,14 +359,13 @@ class Onboarder:
         caller = self.services.aws.caller_identity()["Account"]
         journal = self.journal.load()
         in_spec = {(e.account_id, e.role_name) for e in self.spec.gcp_to_aws}
-        statement = trustpolicy.build_statement(unique_id, audience)
 
         def plan_one(request: ob.AccountRequest) -> AccountPlan:
             role_name = request.roles[0] if request.roles else o.role_name
             arn = f"arn:aws:iam::{request.account_id}:role/{role_name}"
             fp = ob.fingerprint("gcp-to-aws", email, unique_id, role_name, audience, sorted(o.policies))
             desired = {"role_name": role_name, "unique_id": unique_id, "audience": audience, "email": email,
-                       "statement": statement, "caller": caller}
+                       "caller": caller}
             if (request.account_id, role_name) in in_spec:
                 return AccountPlan(request.account_id, arn, "in-spec", "already in xwiz.toml: `xwiz apply` manages it",
                                    source=request.source, name=request.name)
@@ -373,21 +376,25 @@ class Onboarder:
                                    fingerprint=fp, journaled=journaled, source=request.source, name=request.name,
                                    desired=desired)
             aws = self._account_adapter(request.account_id, caller)
+            group = role_group(request.account_id, desired, o.policies)
             role = aws.get_role(role_name)
-            if role is None:
-                action, summary, diff = "create", f"create role {role_name}", (f"+ role {arn}",)
-            else:
-                merged = trustpolicy.merge(role.get("AssumeRolePolicyDocument"), statement)
-                action = "update" if merged.changed else "same"
-                summary = f"{merged.action} xwiz's statement in the trust policy of {role_name}"
-                diff = (f"~ trust policy: {merged.action} statement {statement['Sid']}",) if merged.changed else ()
+            try:
+                decided = g2a.plan_role(group, role, {email: unique_id})
+            except g2a.TrustPolicyRefused as e:
+                return AccountPlan(request.account_id, arn, "refused", str(e), fingerprint=fp, source=request.source,
+                                   name=request.name, desired=desired)
+            action, diff = decided.action, decided.diff
+            summary = {"create": f"create role {role_name}",
+                       "update": f"add xwiz's statement to the trust policy of {role_name}",
+                       "same": f"the trust policy of {role_name} trusts {email}"}[action]
             if o.policies:
                 attached = set(aws.attached_policies(role_name)) if role is not None else set()
                 missing = tuple(p for p in o.policies if p not in attached)
                 diff += tuple(f"+ attach {p}" for p in missing)
                 if missing and action == "same":
                     action, summary = "update", f"attach {len(missing)} policy(ies) to {role_name}"
-            return AccountPlan(request.account_id, arn, action, summary, diff=diff, fingerprint=fp,
+            return AccountPlan(request.account_id, arn, action, summary, diff=diff,
+                               warnings=decided.role_warnings + decided.trust_warnings, fingerprint=fp,
                                journaled=journaled and action == "same", source=request.source, name=request.name,
                                desired=desired)
 
@@ -477,32 +484,21 @@ class Onboarder:
             return "undelete"
         return "update"
 
-    def role_unit(self, ap: AccountPlan, attempt: int) -> str:
+    def role_unit(self, ap: AccountPlan, attempt: int, warn: Callable[[str], None] = lambda message: None) -> str:
+        """Ensure the role and its merged trust policy, then its policies — the same code as `xwiz apply`
+        (gcp_to_aws.ensure_role): linted before every write, the aud trap refused, AWS errors explained."""
         d, o = ap.desired, self.options
         aws = self._account_adapter(ap.account_id, d["caller"])
-        role_name = d["role_name"]
-        statement = d["statement"]
-        role = aws.get_role(role_name)
-        outcome = []
-        if role is None:
-            try:
-                aws.create_role(role_name, trustpolicy.build_policy(d["unique_id"], d["audience"]),
-                                description=f"Google Cloud service account {d['email']} (xwiz)")
-                outcome.append("created role")
-            except ConflictError:
-                role = aws.get_role(role_name)
-        if role is not None:
-            merged = trustpolicy.merge(role.get("AssumeRolePolicyDocument"), statement)
-            if merged.changed:
-                aws.update_trust_policy(role_name, merged.policy)
-                outcome.append(f"{merged.action} trust statement")
-        if o.policies:
-            attached = set(aws.attached_policies(role_name))
-            for policy in o.policies:
-                if policy not in attached:
-                    aws.attach_policy(role_name, policy)
-                    outcome.append(f"attached {policy.rsplit('/', 1)[-1]}")
-        return ", ".join(outcome) or "unchanged"
+        group = role_group(ap.account_id, d, o.policies)
+
+        def on_event(kind: str, message: str) -> None:
+            if kind == "warning":
+                warn(message)
+
+        outcome = [g2a.ensure_role(aws, group, {d["email"]: d["unique_id"]}, on_event)]
+        added = g2a.attach_policies(aws, group, o.policies)
+        outcome += [f"attached {policy.rsplit('/', 1)[-1]}" for policy in added]
+        return ", ".join(outcome)
 
     # -- bindings -------------------------------------------------------------------------------
     def bind(self, email: str, members: list[str]) -> int:
@@ -554,6 +550,12 @@ class Onboarder:
         loads_spec(new_text, str(path))  # never write a spec that does not load
         _atomic_write(path, new_text)
         return len(pieces)
+
+
+def role_group(account_id: str, desired: dict[str, Any], policies: tuple[str, ...]) -> g2a.RoleGroup:
+    """The onboarded role as the gcp_to_aws module sees a `[[gcp_to_aws]]` entry."""
+    entry = GcpToAws(desired["email"], account_id, desired["role_name"], desired["audience"], tuple(policies))
+    return g2a.RoleGroup(account_id, desired["role_name"], [(0, entry)])
 
 
 def _added_comment(n: int) -> str:
@@ -661,7 +663,7 @@ class _Run:
                     message = o.provider_unit(ap, attempt)
                     self.binds.put((ap, message, attempt, started))
                     return
-                message = o.role_unit(ap, attempt)
+                message = o.role_unit(ap, attempt, lambda warning: self.emit("warning", ap.account_id, warning))
                 o.journal.write([self.record(ap, {"message": message})])
                 self.finish(ap, "done", message, attempt, started)
                 return
