@@ -22,9 +22,15 @@ class Pane:
         self.name = name
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color"}
         env.pop("XWIZ_SANDBOX", None)
-        self.started = time.perf_counter()
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), "-c", str(cwd),
-                        command], check=True, env=env)
+        for attempt in range(5):  # the tmux server may still be exiting after the previous session closed
+            self.started = time.perf_counter()
+            done = subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
+                                   "-c", str(cwd), command], env=env, capture_output=True, text=True)
+            if done.returncode == 0:
+                break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError(f"tmux new-session failed: {done.stderr.strip()}")
 
     def screen(self) -> str:
         return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
