@@ -85,10 +85,10 @@ def apply_cmd(spec_file: Path, sandbox_file: str | None, auto_approve: bool, for
 
 def _verify_and_next_steps(services, planner, spec, base: Path, no_verify: bool, wait_s: int) -> None:
     failed = False
-    if not no_verify and (spec.aws_to_gcp or spec.eks_to_gcp):
+    if not no_verify and (spec.aws_to_gcp or spec.eks_to_gcp or spec.gcp_to_aws):
         from wizard.engine.verify import verify_after_apply
 
-        click.echo("Verifying the workload's token exchange…")
+        click.echo("Verifying what the workload will use…")
         for outcome in verify_after_apply(services, planner, on_progress=_echo, wait_s=wait_s):
             color = {"ok": "green", "skipped": "yellow", "failed": "red"}[outcome.status]
             for i, line in enumerate(outcome.lines()):

@@ -200,3 +200,27 @@ class AwsAdapter:
             return [name for page in c.get_paginator("list_clusters").paginate() for name in page.get("clusters", [])]
 
         return self._call("eks", fetch, region)
+
+
+def profile_caller_identity(profile: str, config_file: str | None = None) -> dict[str, str]:
+    """sts:GetCallerIdentity through a fresh session that has nothing but `profile` of `config_file`
+    (default: botocore's own lookup), as a new process with AWS_PROFILE would: the profile's
+    credential_process, endpoint_url and region apply. Returns Account, Arn, UserId — never keys."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    from wizard.model.errors import InvalidRequestError
+
+    session = _botocore_session()
+    if config_file:
+        session.set_config_variable("config_file", config_file)
+    try:
+        # an explicit profile_name also keeps AWS_ACCESS_KEY_ID & co. of this process out of the chain
+        sts = boto3.Session(botocore_session=session, profile_name=profile).client("sts")
+        out = sts.get_caller_identity()
+    except ProfileNotFound:
+        raise InvalidRequestError(f"profile {profile} is not in {config_file or 'the AWS config file'}",
+                                  service="aws:sts", code="ProfileNotFound") from None
+    except Exception as e:
+        raise errors.from_exception(e, "aws:sts") from None
+    return {"Account": out["Account"], "Arn": out["Arn"], "UserId": out["UserId"]}

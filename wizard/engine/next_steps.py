@@ -42,6 +42,35 @@ def next_steps(spec: FederationSpec, base: Path) -> list[str]:
             lines.append(f"  # {ksa.namespace}/{ksa.name}")
             lines.extend("    " + line for line in kubernetes.pod_snippet(ksa, projected_audience=projected).splitlines())
         _common(lines, entry, path)
+    for entry in spec.gcp_to_aws:
+        lines.append("")
+        lines.extend(_gcp_to_aws(entry))
+    return lines
+
+
+def _gcp_to_aws(entry) -> list[str]:
+    from wizard.runtime import aws_config
+    from wizard.runtime.aws_credentials import credential_process_command
+
+    from .verify import g2a_doctor_command, profile_command
+
+    lines = [f"Next steps for role {entry.role_arn} (Google Cloud → AWS, as {entry.service_account}):"]
+    if entry.profile:
+        lines.append(f"  AWS profile {entry.profile} is in {aws_config.config_path()}; its credential_process runs "
+                     f"xwiz aws-credentials, which caches the role's credentials until they expire")
+        lines.append(f"  try it:  {profile_command(entry.profile)}")
+        lines.append(f"  in code: boto3.Session(profile_name=\"{entry.profile}\"), or AWS_PROFILE={entry.profile} "
+                     f"for any AWS SDK or the aws CLI")
+        lines.append(f"  the ID token comes from the metadata server where {entry.service_account} is attached; "
+                     f"elsewhere the credential_process has --service-account and mints it with generateIdToken "
+                     f"through your Application Default Credentials, which need "
+                     f"roles/iam.serviceAccountOpenIdTokenCreator on the account (xwiz apply granted it to the "
+                     f"identity it ran as; project Owner is not enough)")
+    else:
+        command = credential_process_command(entry.role_arn, entry.audience, duration_s=entry.session_duration)
+        lines.append("  no AWS profile was written (profile is not set); on the workload, add one whose")
+        lines.append(f"    credential_process = {command}")
+    lines.append(f"  check it: {g2a_doctor_command(entry)}")
     return lines
 
 

@@ -1,4 +1,5 @@
-"""After apply: run the workload's real token exchange when its credentials are at hand.
+"""After apply: run the workload's real token exchange when its credentials are at hand, and the
+written AWS profile of each `[[gcp_to_aws]]` entry.
 
 "At hand" means: on the sandbox, its EC2 instance role is one of the entry's roles (the written
 configuration points at the sandbox's IMDS) or its EKS token belongs to one of the entry's
@@ -10,11 +11,18 @@ A fresh `roles/iam.workloadIdentityUser` binding is refused with 403 `iam.servic
 until IAM has propagated it — "typically 2 minutes, could potentially take 7 minutes or longer"
 (cloud-facts M09) — so that answer is retried with backoff for up to `wait_s`, with progress that
 says so. Nothing here prints a token: the outcome carries its length and expiry only.
+
+Google Cloud → AWS, on the sandbox: a fresh boto3 session with the written profile (AWS_CONFIG_FILE
+as written) calls GetCallerIdentity, so the profile's credential_process (`xwiz aws-credentials`)
+really runs: ID token, AssumeRoleWithWebIdentity, then the assumed-role ARN is shown (never keys).
+A fresh OpenID Token Creator grant is waited for like the binding above. On the real clouds the
+outcome is the command to run where the profile will be used.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +34,7 @@ from wizard.model.identifiers import assumed_role_arn
 
 PROPAGATION_WAIT_S = 7 * 60
 GET_ACCESS_TOKEN = "iam.serviceAccounts.getAccessToken"
+GET_OPEN_ID_TOKEN = "iam.serviceAccounts.getOpenIdToken"
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,7 @@ def doctor_command(path: Path) -> str:
 def verify_after_apply(services: Any, planner: Any, on_progress: Callable[[str], None] | None = None, *,
                        wait_s: float = PROPAGATION_WAIT_S, sleep: Callable[[float], None] = time.sleep,
                        clock: Callable[[], float] = time.monotonic) -> list[VerifyOutcome]:
-    """One outcome per aws_to_gcp / eks_to_gcp entry, in spec order; exchanges run concurrently."""
+    """One outcome per aws_to_gcp / eks_to_gcp / gcp_to_aws entry, in spec order; all run concurrently."""
     progress = on_progress or (lambda line: None)
     spec = planner.spec
     outcomes: dict[int, VerifyOutcome] = {}
@@ -78,12 +87,84 @@ def verify_after_apply(services: Any, planner: Any, on_progress: Callable[[str],
             outcomes[index] = VerifyOutcome(entry.provider, "skipped", why_not, doctor_command(path))
         else:
             targets[index] = _Target(entry.provider, path, how)
-    if targets:
-        with ThreadPoolExecutor(max_workers=len(targets), thread_name_prefix="xwiz-verify") as pool:
-            futures = {i: pool.submit(_exchange_with_patience, t, progress, wait_s, sleep, clock)
-                       for i, t in targets.items()}
+    jobs: dict[int, Callable[[], VerifyOutcome]] = {
+        i: (lambda t=t: _exchange_with_patience(t, progress, wait_s, sleep, clock)) for i, t in targets.items()}
+    for index, g2a in enumerate(spec.gcp_to_aws, start=len(entries)):
+        outcome = _profile_not_checked(services, g2a)
+        if outcome is not None:
+            outcomes[index] = outcome
+        else:
+            jobs[index] = lambda e=g2a: _profile_with_patience(e, progress, wait_s, sleep, clock)
+    if jobs:
+        with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="xwiz-verify") as pool:
+            futures = {i: pool.submit(job) for i, job in jobs.items()}
             outcomes.update({i: f.result() for i, f in futures.items()})
     return [outcomes[i] for i in sorted(outcomes)]
+
+
+# -- Google Cloud → AWS: the written profile ------------------------------------------------------
+
+
+def g2a_label(entry: Any) -> str:
+    return f"{entry.role_name} (profile {entry.profile})" if entry.profile else entry.role_name
+
+
+def g2a_doctor_command(entry: Any) -> str:
+    return (f"xwiz doctor --role-arn {entry.role_arn} --service-account {entry.service_account} "
+            f"--audience {shlex.quote(entry.audience)}")
+
+
+def profile_command(profile: str) -> str:
+    return f"AWS_PROFILE={shlex.quote(profile)} aws sts get-caller-identity"
+
+
+def _profile_not_checked(services: Any, entry: Any) -> VerifyOutcome | None:
+    if not entry.profile:
+        return VerifyOutcome(g2a_label(entry), "skipped", "no AWS profile was written for it (set profile = … in "
+                             "its [[gcp_to_aws]] entry to have one)", g2a_doctor_command(entry))
+    if not services.endpoints.is_sandbox:
+        return VerifyOutcome(g2a_label(entry), "skipped", "the profile is meant for the machine that uses it: "
+                             "check it there", profile_command(entry.profile))
+    return None
+
+
+def _profile_with_patience(entry: Any, progress: Callable[[str], None], wait_s: float,
+                           sleep: Callable[[float], None], clock: Callable[[], float]) -> VerifyOutcome:
+    from wizard.cloud.aws import profile_caller_identity
+    from wizard.runtime import aws_config
+
+    label = g2a_label(entry)
+    config_file = str(aws_config.config_path())
+    start = clock()
+    delay = 1.0
+    waited_for_iam = False
+    while True:
+        try:
+            identity = profile_caller_identity(entry.profile, config_file)
+        except CloudError as e:
+            # the credential_process's one line: a fresh OpenID Token Creator grant not propagated yet
+            if GET_OPEN_ID_TOKEN not in e.message and not isinstance(e, TransientError):
+                return VerifyOutcome(label, "failed", f"the profile gives no credentials: {_one_line(e.message)}",
+                                     g2a_doctor_command(entry))
+            waited_for_iam = waited_for_iam or GET_OPEN_ID_TOKEN in e.message
+            elapsed = clock() - start
+            if elapsed + delay > wait_s:
+                return VerifyOutcome(label, "failed", f"the profile gives no credentials after {elapsed:.0f} s: "
+                                     f"{_one_line(e.message)}", g2a_doctor_command(entry))
+            why = ("waiting for IAM propagation of the OpenID Token Creator grant" if waited_for_iam
+                   else f"transient error ({e.message[:80]})")
+            progress(f"  verify {label}: {why} — {elapsed:.0f} s so far; retrying in {delay:.0f} s")
+            sleep(delay)
+            delay = min(delay * 1.5, 15.0)
+            continue
+        took = clock() - start
+        extra = f" after waiting {took:.0f} s for IAM propagation" if waited_for_iam else ""
+        return VerifyOutcome(label, "ok", f"the AWS profile works{extra}: {profile_command(entry.profile)} is "
+                             f"{identity['Arn']} (written to {config_file})")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:400]
 
 
 class _LazyIdentity:
