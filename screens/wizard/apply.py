@@ -32,9 +32,10 @@ class ApplyScreen(Screen[str | None]):
         Binding("d", "doctor", "Doctor", id="apply-doctor"),
     ]
 
-    def __init__(self, spec: Any, plan: Any, planner: Any) -> None:
+    def __init__(self, spec: Any, plan: Any, planner: Any, spec_path: Path | None = None) -> None:
         super().__init__()
         self.spec = spec
+        self.spec_path = spec_path
         self.plan = plan
         self.planner = planner
         self.cancel = threading.Event()
@@ -128,7 +129,7 @@ class ApplyScreen(Screen[str | None]):
         if result is not None:
             for step_id, why in result.failed.items():
                 lines.append(Content.from_markup("[$text-error]✗ $s: $w[/]", s=step_id, w=shown_text(why, base)))
-        lines.append(Content.from_markup("[b]Spec saved:[/b] $p", p=shown_path(base / SPEC_FILE)))
+        lines.append(Content.from_markup("[b]Spec saved:[/b] $p", p=shown_path(self.spec_path or base / SPEC_FILE)))
         for entry in (*self.spec.aws_to_gcp, *self.spec.eks_to_gcp):
             path = base / entry.credential_config
             if path.exists():

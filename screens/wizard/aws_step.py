@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from wizard.model import identifiers as ids
 from wizard.model.errors import InputError, XwizError
+from wizard.model.spec import default_credential_config
 
 from ..context import one_line
 from ..messages import SuggestionsReady
@@ -81,5 +82,13 @@ class AwsStep(StepScreen):
         account = self.query_one("#account", Field).value
         roles = self.query_one("#roles", Field).value
         # Keep what the user typed (a name reads best in xwiz.toml); the spec loader normalises it again.
-        return {"account_id": account, "roles": split_list(self.query_one("#roles", Field).text),
-                "_roles": roles}
+        out = {"account_id": account, "roles": split_list(self.query_one("#roles", Field).text), "_roles": roles}
+        previous = self.draft.get("account_id")
+        provider = self.draft.get("provider")
+        if previous and account != previous and provider == f"aws-{previous}"[:32]:
+            # The provider ID (and its file) were derived from the account: another account is another
+            # provider, added next to the first rather than replacing it.
+            out["provider"] = None
+            if self.draft.get("credential_config") == default_credential_config(provider):
+                out["credential_config"] = None
+        return out

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from wizard.model import identifiers as ids
 from wizard.model.errors import InputError
+from wizard.model.spec import default_credential_config
 
 from ..widgets.field import Field
 from .base import StepScreen
@@ -113,6 +114,11 @@ class ProviderStep(StepScreen):
         return [p for p in super().problems() if not p.startswith("Try a caller ARN")]
 
     def collect(self) -> dict:
-        return {"provider": self.query_one("#provider", Field).value,
+        provider = self.query_one("#provider", Field).value
+        previous = self.draft.get("provider")
+        derived = {}
+        if previous and provider != previous and self.draft.get("credential_config") == default_credential_config(previous):
+            derived["credential_config"] = None  # it followed the old provider ID: follow the new one
+        return {**derived, "provider": provider,
                 "attribute_condition": self.query_one("#condition", Field).value,
                 "_caller": self.query_one("#caller", Field).text}

@@ -18,12 +18,13 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static, TabbedContent, TabPane
 
 from wizard.model.errors import XwizError
-from wizard.model.spec import SPEC_FILE, dump_spec
+from wizard.model.spec import SPEC_FILE
 
-from ..context import Draft, StepResult, one_line, shown_text
+from ..context import Draft, StepResult, one_line, shown_path, shown_text
 from ..dialogs.confirm import ConfirmDialog
 from ..messages import PlanFailed, PlanReady
 from ..widgets.plan_view import PlanView
+from .spec_save import SaveChoice, choose_save, write_spec
 
 
 def export_commands(spec: Any, obs: Any, planner: Any) -> str | None:
@@ -51,6 +52,7 @@ class ReviewScreen(Screen[StepResult]):
         self.position = position
         self.build_spec = build_spec
         self.spec: Any = None
+        self.save: SaveChoice | None = None
         self.plan: Any = None
         self.planner: Any = None
         self.error: str | None = None
@@ -67,6 +69,7 @@ class ReviewScreen(Screen[StepResult]):
         with TabbedContent(id="review-tabs"):
             with TabPane("Plan", id="tab-plan"):
                 with VerticalScroll():
+                    yield Static("", id="save-note", classes="save-note", markup=False)
                     yield PlanView("Reading what exists…", id="plan")
             with TabPane("Commands", id="tab-commands"):
                 with VerticalScroll():
@@ -82,14 +85,25 @@ class ReviewScreen(Screen[StepResult]):
 
     def on_mount(self) -> None:
         try:
-            self.spec = self.build_spec(self.draft)
+            self.save = choose_save(Path(self.ctx.base_dir), self.build_spec(self.draft))
         except XwizError as e:
             self.error = one_line(e)
             self.query_one("#plan", PlanView).update(f"✗ {self.error}")
             self.query_one("#step-reason", Static).update("✗ fix the value above: go Back")
             return
-        self.query_one("#spec-text", Static).update(dump_spec(self.spec))
+        # The plan is the whole saved file's: what `xwiz apply` of it touches, other entries included.
+        self.spec = self.save.spec
+        self.query_one("#save-note", Static).update(self.save_note())
+        self.query_one("#spec-text", Static).update(self.save.text)
         self.make_plan()
+
+    def save_note(self) -> str:
+        save = self.save
+        if save.redirected:
+            return f"! {save.conflict}: this journey's spec goes to {shown_path(save.path)} (the plan is that file's)"
+        if save.merge.action == "create":
+            return f"Saving {save.summary()}."
+        return f"Saving {save.summary()}: the plan covers the whole file."
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan")
     def make_plan(self) -> None:
@@ -147,24 +161,20 @@ class ReviewScreen(Screen[StepResult]):
             self.app.bell()
             return
         counts = ", ".join(f"{n} {a}" for a, n in self.plan.counts().items() if a != "same") or "no changes"
-        question = (f"Apply {counts} to project {self.spec.gcp.project}?" if self.plan.has_changes
-                    else "Nothing needs to change. Save xwiz.toml and show the next steps?")
-        detail = f"xwiz.toml is saved to {shown_text(str(Path(self.ctx.base_dir) / SPEC_FILE))} first."
-        self.app.push_screen(ConfirmDialog(question, detail, yes="Apply", no="Not yet"), self._confirmed)
+        question = f"Apply {counts} to project {self.spec.gcp.project}?"
+        if not self.plan.has_changes:
+            question = f"Nothing needs to change. Save {self.save.path.name} and show the next steps?"
+        yes = f"Save as {self.save.path.name} and apply" if self.save.redirected else "Apply"
+        self.app.push_screen(ConfirmDialog(question, self.save.confirm_detail(), yes=yes, no="Not yet"),
+                             self._confirmed)
 
     def _confirmed(self, yes: bool | None) -> None:
         if not yes:
             return
-        save_spec(self.spec, Path(self.ctx.base_dir))
+        try:
+            path = write_spec(self.save)
+        except OSError as e:
+            self.query_one("#step-reason", Static).update(f"✗ could not save: {one_line(e)}")
+            return
         self.dismiss(StepResult("next", self.draft.with_values(_spec=self.spec, _plan=self.plan,
-                                                               _planner=self.planner)))
-
-
-def save_spec(spec: Any, base: Path) -> Path:
-    """Write xwiz.toml; an existing one with other content is kept as xwiz.toml.bak."""
-    path = base / SPEC_FILE
-    text = dump_spec(spec)
-    if path.exists() and path.read_text() != text:
-        path.replace(path.with_name(SPEC_FILE + ".bak"))
-    path.write_text(text)
-    return path
+                                                               _planner=self.planner, _spec_path=path)))
