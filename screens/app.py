@@ -115,9 +115,7 @@ class XwizApp(App[None]):
         if key == "doctor":
             self.open_doctor()
         elif key == "onboard":
-            from .onboard.screen import OnboardScreen
-
-            self.push_screen(OnboardScreen())
+            self.run_onboarding()
         elif key == "sandbox":
             self.start_sandbox()
         else:
@@ -129,6 +127,7 @@ class XwizApp(App[None]):
         from .wizard.apply import ApplyScreen
         from .wizard.journeys import JOURNEYS
         from .wizard.review import ReviewScreen
+        from wizard.model.spec import SPEC_FILE
 
         journey = JOURNEYS[key]
         draft = journey.initial_draft(self.context.spec)
@@ -148,10 +147,20 @@ class XwizApp(App[None]):
                 continue
             draft = result.draft
             index += 1
-        self.context.spec = draft.get("_spec")
-        after = await self.push_screen_wait(ApplyScreen(draft.get("_spec"), draft.get("_plan"), draft.get("_planner")))
+        spec_path = draft.get("_spec_path")
+        if spec_path is None or Path(spec_path).name == SPEC_FILE:
+            self.context.spec = draft.get("_spec")  # the merged ./xwiz.toml: what onboarding and the next journey start from
+        after = await self.push_screen_wait(ApplyScreen(draft.get("_spec"), draft.get("_plan"), draft.get("_planner"),
+                                                        spec_path))
         if after == "doctor":
             self.open_doctor()
+
+    @work(exclusive=True, group="journey")
+    async def run_onboarding(self) -> None:
+        """Onboard AWS accounts: its steps awaited in order, like a setup journey."""
+        from .onboard.journey import onboard_journey
+
+        await onboard_journey(self)
 
     def open_doctor(self) -> None:
         from .doctor.screen import DoctorScreen
