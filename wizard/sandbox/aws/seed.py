@@ -89,10 +89,28 @@ def _instance(world: "AwsWorld", iam, ec2) -> None:
     ec2.associate_iam_instance_profile(IamInstanceProfile={"Name": ids.INSTANCE_ROLE}, InstanceId=ids.INSTANCE_ID)
 
 
+@functools.lru_cache(maxsize=None)
+def _partitions() -> tuple[str, ...]:
+    from boto3 import Session
+
+    return tuple(Session().get_available_partitions())
+
+
+class _PartitionsOnce:
+    """Stands in for boto3.Session in moto's EKS role-ARN check, which builds a whole session (~90 ms,
+    half of a reset) only to list the partitions; the answer is the same every time."""
+
+    def get_available_partitions(self) -> list[str]:
+        return list(_partitions())
+
+
 def _eks(world: "AwsWorld", iam, eks) -> None:
+    import moto.eks.utils as eks_utils
+
     role = iam.create_role(RoleName=EKS_CLUSTER_ROLE, AssumeRolePolicyDocument=json.dumps(EKS_CLUSTER_TRUST))
-    eks.create_cluster(name=ids.EKS_CLUSTER, roleArn=role["Role"]["Arn"],
-                       resourcesVpcConfig={"subnetIds": [], "securityGroupIds": []})
+    with mock.patch.object(eks_utils, "Session", _PartitionsOnce):
+        eks.create_cluster(name=ids.EKS_CLUSTER, roleArn=role["Role"]["Arn"],
+                           resourcesVpcConfig={"subnetIds": [], "securityGroupIds": []})
     cluster = world.eks().clusters[ids.EKS_CLUSTER]
     cluster.identity = {"oidc": {"issuer": ids.EKS_ISSUER}}
 
