@@ -23,7 +23,7 @@ from ..wizard.base import StepScreen
 from . import inputs
 from .messages import OrganizationListed
 
-SOURCES = (("typed", "Typed IDs"), ("file", "CSV/TOML file"), ("organization", "Organizations"))
+SOURCES = (("typed", "IDs"), ("file", "a file"), ("organization", "AWS Organizations"))
 
 
 class OnboardAccountsStep(StepScreen):

@@ -160,3 +160,48 @@ async def test_without_a_pool_the_screen_says_so_and_offers_the_aws_journey(make
         assert "No xwiz.toml with a pool here (./xwiz.toml)" in screen_text(app)
         await pilot.click("#setup-first")
         await wait_for(pilot, lambda: isinstance(app.screen, GoogleStep), what="the AWS → Google Cloud journey")
+
+
+async def test_a_cancelled_run_says_so_and_running_again_resumes(make, workdir, sandbox, services):
+    apply_federation(services, workdir)
+    accounts = ("700000000011", "700000000012", "700000000013", "700000000014")
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_onboarding(app, pilot)
+        app.screen.query_one("#accounts").set_text(" ".join(accounts))
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, OnboardOptionsStep), what="the options step")
+        app.screen.query_one("#roles").set_text("app")
+        app.screen.query_one("#concurrency").set_text("1")
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, OnboardPlanScreen) and app.screen.plan is not None,
+                       what="the plan")
+        sandbox.set_knobs(latency_ms=150)  # one account at a time, slowly: there is time to cancel
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, OnboardRunScreen), what="the run")
+        await wait_for(pilot, lambda: "started" in app.screen.kinds.values() or app.screen.finished,
+                       what="the first account to start")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.finished, timeout=60, what="the run to stop")
+        sandbox.set_knobs(latency_ms=0)
+        report = app.screen.report
+        assert report.cancelled and report.counts().get("skipped", 0) >= 1
+        assert "Onboarding cancelled: run again to resume" in screen_text(app)
+        assert "Run again: accounts finished so far are only re-verified" in screen_text(app)
+        await pilot.click("#again")
+        await wait_for(pilot, lambda: isinstance(app.screen, OnboardPlanScreen) and app.screen.plan is not None,
+                       what="the plan again")
+        done_before = {r.account_id for r in report.results if r.status == "done"}
+        actions = {a.account_id: a.action for a in app.screen.plan.accounts}
+        assert all(actions[a] != "create" for a in done_before)  # what finished is not done twice
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, OnboardRunScreen) and app.screen.finished, timeout=60,
+                       what="the second run")
+        assert app.screen.report.ok, app.screen.report.to_json()
+    assert {e.account_id for e in load_spec(workdir / "xwiz.toml").aws_to_gcp} >= set(accounts)

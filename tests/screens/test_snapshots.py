@@ -125,9 +125,66 @@ async def gcp_to_aws_step(pilot):
 
 
 async def onboard(pilot):
+    """No xwiz.toml with a pool: the step says so and offers AWS → Google Cloud first."""
     await welcome(pilot)
     pilot.app.choose("onboard")
-    await idle(pilot, on("OnboardScreen"))
+    await idle(pilot, on("OnboardAccountsStep"))
+
+
+ONBOARD_ACCOUNTS = "700000000001, 700000000002, 700000000003"
+
+
+async def onboard_accounts(pilot):
+    """A federation applied first (./xwiz.toml, pool aws-pool), then three typed account IDs."""
+    import asyncio
+
+    from .onboard_setup import apply_federation
+
+    await welcome(pilot)
+    await asyncio.to_thread(apply_federation, pilot.app.context.services, pilot.app.context.base_dir)
+    pilot.app.choose("onboard")
+    await idle(pilot, on("OnboardAccountsStep"))
+    pilot.app.screen.query_one("#accounts").set_text(ONBOARD_ACCOUNTS)
+    await idle(pilot)
+
+
+async def onboard_invalid(pilot):
+    await onboard_accounts(pilot)
+    pilot.app.screen.query_one("#accounts").set_text("700000000001, 12345")
+    await idle(pilot)
+
+
+async def onboard_organization(pilot):
+    await onboard_accounts(pilot)
+    await pilot.click("#from-organization")
+    await pilot.click("#discover")
+    await idle(pilot, lambda app: on("OnboardAccountsStep")(app) and app.screen.discovered is not None)
+
+
+async def onboard_options(pilot):
+    await onboard_accounts(pilot)
+    await pilot.press("ctrl+n")
+    await idle(pilot, on("OnboardOptionsStep"))
+    pilot.app.screen.query_one("#roles").set_text("app")
+    await idle(pilot)
+
+
+async def onboard_plan(pilot):
+    await onboard_options(pilot)
+    await pilot.press("ctrl+n")
+    await idle(pilot, lambda app: on("OnboardPlanScreen")(app) and app.screen.plan is not None)
+
+
+async def onboard_confirm(pilot):
+    await onboard_plan(pilot)
+    await pilot.press("ctrl+n")
+    await idle(pilot, on("ConfirmDialog"))
+
+
+async def onboard_done(pilot):
+    await onboard_confirm(pilot)
+    await pilot.press("y")
+    await idle(pilot, lambda app: on("OnboardRunScreen")(app) and app.screen.finished, timeout=60)
 
 
 async def doctor(pilot):
@@ -152,7 +209,10 @@ SCREENS = {
     "welcome": welcome, "google_step": google_step, "aws_step": aws_step, "aws_step_invalid": aws_step_invalid,
     "provider_step": provider_step, "service_account_step": service_account_step, "review": review,
     "review_commands": review_commands, "confirm": confirm, "applied": applied, "eks_step": eks_step,
-    "gcp_to_aws_step": gcp_to_aws_step, "onboard": onboard, "doctor": doctor, "help": help_screen,
+    "gcp_to_aws_step": gcp_to_aws_step, "onboard": onboard, "onboard_accounts": onboard_accounts,
+    "onboard_invalid": onboard_invalid, "onboard_organization": onboard_organization,
+    "onboard_options": onboard_options, "onboard_plan": onboard_plan, "onboard_confirm": onboard_confirm,
+    "onboard_done": onboard_done, "doctor": doctor, "help": help_screen,
     "light_theme": light_theme,
 }
 
