@@ -205,3 +205,41 @@ async def test_a_cancelled_run_says_so_and_running_again_resumes(make, workdir, 
                        what="the second run")
         assert app.screen.report.ok, app.screen.report.to_json()
     assert {e.account_id for e in load_spec(workdir / "xwiz.toml").aws_to_gcp} >= set(accounts)
+
+
+async def test_google_cloud_to_aws_without_an_xwiz_toml_creates_the_role_and_the_file(make, workdir, sandbox,
+                                                                                   services):
+    from wizard.sandbox import identities
+
+    second = identities.AWS_ACCOUNTS["second"]
+    workload = sandbox.endpoints["gcp"]["workload_service_account"]
+    services.gcp.batch_enable_services("xwiz-sandbox", ["iam.googleapis.com"])  # to read the account's unique ID
+    app = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_onboarding(app, pilot)
+        app.screen.query_one("#accounts").set_text(second)
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, OnboardOptionsStep), what="the options step")
+        await pilot.pause()
+        assert app.screen.direction == "gcp-to-aws"  # no pool here: the direction that needs none
+        assert app.screen.query_one("#g2a-service-account").text == workload
+        app.screen.query_one("#role-name").set_text("gcp-onboarded")
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, OnboardPlanScreen), what="the plan")
+        await wait_for(pilot, lambda: app.screen.plan is not None or app.screen.error, what="planning")
+        assert app.screen.error is None, app.screen.error
+        assert "create role gcp-onboarded" in screen_text(app)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert "Creates ./xwiz.toml first." in screen_text(app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, OnboardRunScreen) and app.screen.finished, timeout=60,
+                       what="the run")
+        assert app.screen.report.ok, app.screen.report.to_json()
+    entry = load_spec(workdir / "xwiz.toml").gcp_to_aws[0]
+    assert entry.role_arn == f"arn:aws:iam::{second}:role/gcp-onboarded"
+    token = sandbox.mint_google_id_token(workload, entry.audience)
+    out = services.aws.assume_role_with_web_identity(entry.role_arn, token, "tui-onboard")
+    assert out["AssumedRoleUser"]["Arn"].startswith(f"arn:aws:sts::{second}:assumed-role/gcp-onboarded/")
