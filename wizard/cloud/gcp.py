@@ -8,6 +8,7 @@ Every call is retried on transient errors and raises `wizard.model.errors` types
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any, Callable
@@ -20,6 +21,29 @@ from .retry import DEFAULT, Backoff, call_with_retry
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 HTTP_TIMEOUT_S = 60
+
+
+_ADMIN_CREDENTIALS: dict[tuple[str, int, int], Any] = {}
+_ADMIN_CREDENTIALS_LOCK = threading.Lock()
+
+
+def _sandbox_admin_credentials(path: str) -> Any:
+    """The sandbox admin's key file, parsed once per process and file version.
+
+    Loading its RSA private key costs ~40 ms (cryptography checks the key) — more than most sandbox
+    calls, and every Services bundle used to pay it. The credentials are then shared by adapters the
+    way one adapter's threads already share them; they only sign self-signed JWTs.
+    """
+    import google.auth
+
+    stat = os.stat(path)
+    key = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+    with _ADMIN_CREDENTIALS_LOCK:
+        creds = _ADMIN_CREDENTIALS.get(key)
+        if creds is None:
+            creds, _ = google.auth.load_credentials_from_file(path, scopes=[CLOUD_PLATFORM])
+            _ADMIN_CREDENTIALS[key] = creds
+        return creds
 
 
 class GcpAdapter:
@@ -46,8 +70,7 @@ class GcpAdapter:
 
         try:
             if self.endpoints.admin_credentials:
-                creds, _ = google.auth.load_credentials_from_file(self.endpoints.admin_credentials,
-                                                                  scopes=[CLOUD_PLATFORM])
+                creds = _sandbox_admin_credentials(self.endpoints.admin_credentials)
             else:
                 creds, _ = google.auth.default(scopes=[CLOUD_PLATFORM])
         except exceptions.DefaultCredentialsError as e:
