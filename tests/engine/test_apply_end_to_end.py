@@ -85,7 +85,9 @@ def test_boto_supplier_on_ec2_instance_metadata(sandbox, endpoints, tmp_path, mo
 
 def test_apply_waits_for_iam_propagation_and_says_so(sandbox, tmp_path, monkeypatch, endpoints):
     clean_aws_env(monkeypatch, tmp_path, endpoints)
-    sandbox.set_knobs(propagation_delay_s=3)
+    # 2 s: the first tries (at ~0 s and 1 s after the binding) are refused, the third (2.5 s) is not;
+    # 3 s used to push it to a fourth try at 4.75 s
+    sandbox.set_knobs(propagation_delay_s=2)
     result = xwiz(sandbox, "apply", "-f", str(write_spec(tmp_path)), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert "waiting for IAM propagation" in result.output

@@ -1,19 +1,25 @@
 """A scenario per cause code: seed the misconfiguration through the public APIs on a healthy setup,
 `xwiz doctor --output json` reports the cause at the right check, running the remediation's
-commands makes the next run pass."""
+commands makes the next run pass. One test file per journey (test_causes_*.py) runs its scenarios.
+"""
 
 from __future__ import annotations
-
-import pytest
 
 from .canary import assert_no_secrets
 from .conftest import AWS_SPEC, G2A_SPEC, apply_spec, assert_healthy, by_id, eks_spec
 from .remedy import Remedy
-from .scenarios import SCENARIOS, World
+from .scenarios import SCENARIOS, Scenario, World
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.cause for s in SCENARIOS])
-def test_cause_is_reported_and_the_remediation_fixes_it(scenario, sandbox, tmp_path, doctor):
+SETUPS = ("aws", "eks", "g2a")
+"""One test_causes_*.py file each."""
+
+
+def scenarios(setup: str) -> list[Scenario]:
+    return [s for s in SCENARIOS if s.setup == setup]
+
+
+def check_cause_is_reported_and_the_remediation_fixes_it(scenario: Scenario, sandbox, tmp_path, doctor) -> None:
     text = {"aws": AWS_SPEC, "eks": eks_spec(sandbox), "g2a": G2A_SPEC}[scenario.setup]
     spec_path = apply_spec(sandbox, tmp_path, text)
     world = World(sandbox, tmp_path)
