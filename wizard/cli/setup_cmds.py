@@ -118,7 +118,7 @@ def _next_steps(spec, base: Path) -> None:
               show_default=True)
 @click.option("--project", help="Google Cloud project ID.")
 @click.option("--workload-identity-pool", "pool", help="Pool ID (4-32 of a-z 0-9 -).")
-@click.option("--provider", help="Provider ID (4-32 of a-z 0-9 -).")
+@click.option("--provider", help="Provider ID (4-32 of a-z 0-9 -); default aws-ACCOUNT_ID or eks-CLUSTER.")
 @click.option("--account-id", help="AWS account ID (12 digits).")
 @click.option("--role-arn", "roles", multiple=True, help="IAM role name or ARN allowed in (repeatable).")
 @click.option("--service-account", help="Service account email to impersonate.")
@@ -141,6 +141,12 @@ def init_cmd(spec_file: Path, direction: str, force: bool, **values) -> None:
     from wizard.model.errors import InputError
     from wizard.model.spec import dump_spec, spec_from_flags
 
+    if not values.get("provider"):
+        # the names the wizard proposes too: one provider per AWS account, one per EKS cluster
+        if direction == "aws-to-gcp" and values.get("account_id"):
+            values["provider"] = f"aws-{str(values['account_id']).strip()}"
+        elif direction == "eks-to-gcp" and values.get("cluster"):
+            values["provider"] = f"eks-{str(values['cluster']).strip().lower()}"[:32].rstrip("-")
     spec = spec_from_flags(direction, **values)
     text = dump_spec(spec)
     if spec_file.exists() and not force:
