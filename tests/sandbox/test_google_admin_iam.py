@@ -423,3 +423,24 @@ def test_gke_members_name_a_pool_the_sandbox_lacks_a3(iam, endpoints):
 def test_well_formed_members_are_accepted(iam, endpoints):
     written = _set_members(iam, endpoints, WELL_FORMED).execute()
     assert written["bindings"][0]["members"] == WELL_FORMED
+
+
+def test_aws_account_id_must_be_ascii_digits(sandbox, endpoints):
+    """Python's \\d matches Arabic-Indic digits; Google's accountId field takes 0-9 only."""
+    from googleapiclient.errors import HttpError
+
+    from .google_admin_clients import cached, wait
+
+    project = endpoints["gcp"]["project_id"]
+    sandbox.google.project(project).services["iam.googleapis.com"] = "ENABLED"
+    pools = cached("iam", "v1", endpoints).projects().locations().workloadIdentityPools()
+    wait(pools.create(parent=f"projects/{project}/locations/global", workloadIdentityPoolId="digits-pool",
+                      body={}).execute(), lambda n: pools.operations().get(name=n))
+    try:
+        pools.providers().create(parent=f"projects/{project}/locations/global/workloadIdentityPools/digits-pool",
+                                 workloadIdentityPoolProviderId="aws-digits",
+                                 body={"aws": {"accountId": "١١١١٢٢٢٢٣٣٣٣"}}).execute()
+    except HttpError as e:
+        assert e.resp.status == 400
+    else:
+        raise AssertionError("a non-ASCII account ID was accepted")

@@ -570,7 +570,7 @@ def token_lifetime(value: object, field: str = "token_lifetime") -> int:
 
 def _int_range(value: object, field: str, low: int, high: int, unit: str) -> int:
     expected = f"a whole number of {unit} from {low} to {high}"
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 12:
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) < 12:
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         raise InputError(field, f"{show(value)} is not a whole number", expected)

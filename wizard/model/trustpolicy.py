@@ -510,7 +510,7 @@ def _google_hint(result: ConditionResult, claims: Mapping[str, Any]) -> Conditio
     if key == _KEY_AUD and azp not in (None, ""):
         why = (f"{_KEY_AUD} is compared with the token's azp ({azp}) because the token has azp; "
                f"the policy expects {_quoted(expected)}")
-        looks_like_audience = any(e == aud or not (e.isdigit() or "@" in e) for e in expected)
+        looks_like_audience = any(e == aud or not ((e.isascii() and e.isdigit()) or "@" in e) for e in expected)
         if looks_like_audience:
             why += f" — this is the aud-is-azp trap (use {_KEY_OAUD} for the audience)"
         return replace(result, why=why)
@@ -765,7 +765,7 @@ def _lint_aud(index: int, entries: list, unique_id: str | None, email: str | Non
     for operator, values in entries:
         key = f"{operator}.{_KEY_AUD}"
         for value in values:
-            if value.isdigit() or value == unique_id:
+            if (value.isascii() and value.isdigit()) or value == unique_id:
                 continue
             if value.lower().endswith(_OAUTH_CLIENT_SUFFIX):
                 continue  # an OAuth client ID: what AWS documents :aud for (tokens without azp, hybrid apps)
@@ -817,7 +817,7 @@ def _lint_sub(index: int, entries: list, unique_id: str | None, email: str | Non
                 f"{_KEY_SUB} is \"{value}\"{named}, but the sub of a service account's ID token is its numeric "
                 f"uniqueId{f' ({unique_id})' if unique_id else ''}; emails can be freed and reused", index,
                 misconfig="M21", key=key, fix=unique_id, value=value))
-        elif not value.isdigit() and not any(c in value for c in "*?"):
+        elif not (value.isascii() and value.isdigit()) and not any(c in value for c in "*?"):
             out.append(_finding(
                 "trust-policy-sub-not-unique-id", "fail",
                 f"{_KEY_SUB} is \"{value}\", not a numeric uniqueId", index, misconfig="M21", key=key,

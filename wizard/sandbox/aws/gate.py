@@ -40,7 +40,7 @@ WRONG_AUDIENCE = "Incorrect token audience"
 # description from the STS service model (botocore service-2.json) — synthetic as a message.
 NOT_VALIDATED = "The web identity token that was passed could not be validated by Amazon Web Services."
 _SESSION_NAME_RX = re.compile(r"[\w+=,.@-]*")
-_ROLE_ARN_RX = re.compile(r"arn:aws:iam::(\d{12}):role/(?:[\w+=,.@/-]*/)?([\w+=,.@-]{1,64})")
+_ROLE_ARN_RX = re.compile(r"arn:aws:iam::([0-9]{12}):role/(?:[\w+=,.@/-]*/)?([\w+=,.@-]{1,64})")
 
 
 @dataclass

@@ -168,8 +168,8 @@ def _principal_matches(element: Any, principal: dict) -> bool:
 
 def _aws_principal_matches(entry: str, caller_arns: list) -> bool:
     """`123456789012` and `arn:aws:iam::123456789012:root` name every principal of the account."""
-    account = entry if re.fullmatch(r"\d{12}", entry) else None
-    m = re.fullmatch(r"arn:aws:iam::(\d{12}):root", entry)
+    account = entry if re.fullmatch(r"[0-9]{12}", entry) else None
+    m = re.fullmatch(r"arn:aws:iam::([0-9]{12}):root", entry)
     if m:
         account = m.group(1)
     for arn in caller_arns:

@@ -187,7 +187,7 @@ def _validate_aws(aws: Any) -> dict[str, Any]:
     account = aws.get("accountId")
     if not account:
         raise invalid_argument("The AWS account ID must be specified.")  # synthetic text
-    if not isinstance(account, str) or not re.fullmatch(r"\d{12}", account):
+    if not isinstance(account, str) or not re.fullmatch(r"[0-9]{12}", account):
         raise invalid_argument(f"Invalid AWS account ID \"{account}\". An AWS account ID must be a "
                                f"12-digit number.")  # synthetic text
     return {"accountId": account}

@@ -18,7 +18,7 @@ from .state import ServiceAccount
 
 SERVICE = "iamcredentials.googleapis.com"
 MAX_LIFETIME_S = 3600
-_LIFETIME = re.compile(r"^(\d+)(?:\.(\d{1,9}))?s$")
+_LIFETIME = re.compile(r"^([0-9]+)(?:\.([0-9]{1,9}))?s$")
 _SCOPE = re.compile(r"^(https://www\.googleapis\.com/auth/[A-Za-z0-9._/-]+|openid|email|profile)$")
 
 

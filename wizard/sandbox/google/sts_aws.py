@@ -24,7 +24,7 @@ GET_CALLER_IDENTITY_QUERY = "Action=GetCallerIdentity&Version=2011-06-15"
 # `sts.amazonaws.com` form is treated as unsupported (cloud-facts §8).
 _URL = re.compile(r"^https://(sts\.([a-z0-9-]+)\.amazonaws\.com)/?\?" + re.escape(GET_CALLER_IDENTITY_QUERY) + "$")
 _AUTHORIZATION = re.compile(
-    r"^AWS4-HMAC-SHA256 Credential=(?P<akid>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)"
+    r"^AWS4-HMAC-SHA256 Credential=(?P<akid>[^/,\s]+)/(?P<date>[0-9]{8})/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)"
     r"/aws4_request,\s*SignedHeaders=(?P<signed>[a-z0-9;_.-]+),\s*Signature=(?P<sig>[0-9a-f]{64})$")
 REPLAY_TIMEOUT_S = 10.0
 
