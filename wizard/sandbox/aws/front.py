@@ -52,6 +52,8 @@ def make_app(sb: "Sandbox"):
                 account, key = authenticate(sb, request, body, params)
                 if params.get("Action") == "AssumeRole" and service == "sts":
                     _check_assume_role(sb, key, params)
+                if service == "ec2":
+                    sb.aws.ensure_instance()
                 response = _forward(sb, environ, body, account)
         except AwsError as err:
             response = render_error(err, service)

@@ -40,7 +40,7 @@ def seed(world: "AwsWorld") -> None:
         world.clients = InProcessClients(world.app)
     c = world.clients
     _admin_user(world, c.client("iam", WORKLOAD))
-    _instance(world, c.client("iam", WORKLOAD), c.client("ec2", WORKLOAD))
+    _instance(world, c.client("iam", WORKLOAD))
     _eks(world, c.client("iam", WORKLOAD), c.client("eks", WORKLOAD))
     _organization(world, c.client("organizations", WORKLOAD))
 
@@ -75,13 +75,17 @@ def _managed_policy_data(name: str) -> dict:
     return json.loads(aws_managed_policies_data)[name]
 
 
-def _instance(world: "AwsWorld", iam, ec2) -> None:
+def _instance(world: "AwsWorld", iam) -> None:
     iam.create_role(RoleName=ids.INSTANCE_ROLE, AssumeRolePolicyDocument=json.dumps(EC2_TRUST),
                     Description="Role of the xwiz demo EC2 instance")
     profile = iam.create_instance_profile(InstanceProfileName=ids.INSTANCE_ROLE)["InstanceProfile"]
     iam.add_role_to_instance_profile(InstanceProfileName=ids.INSTANCE_ROLE, RoleName=ids.INSTANCE_ROLE)
     world.instance_profile_arn = profile["Arn"]
     world.instance_profile_id = profile["InstanceProfileId"]
+
+
+def ec2_instance(world: "AwsWorld", ec2) -> None:
+    """The instance itself, seeded on the first EC2 call (see AwsWorld.ensure_instance)."""
     generated = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="t3.micro",
                                   Placement={"AvailabilityZone": ids.AVAILABILITY_ZONE})["Instances"][0]["InstanceId"]
     instance = world.ec2().get_instance(generated)

@@ -97,8 +97,22 @@ class AwsWorld:
         with self.sb.lock:
             moto_api_backend.reset()  # what POST /moto-api/reset does
             self._instance_credentials = None
+            self._instance_seeded = False
             seed.seed(self)
         self.write_eks_token()
+
+    def ensure_instance(self) -> None:
+        """Seed the demo EC2 instance on the first EC2 API call.
+
+        Only EC2's own API shows the instance (IMDS needs none of it), and importing moto's EC2
+        models costs ~0.9 s (its region and instance-type tables), more than half of a cold start.
+        """
+        from . import seed
+
+        with self.sb.lock:
+            if not getattr(self, "_instance_seeded", False):
+                seed.ec2_instance(self, self.clients.client("ec2", seed.WORKLOAD))
+                self._instance_seeded = True
 
     def close(self) -> None:
         pass
