@@ -15,8 +15,8 @@ The critical-path floor — no run can be faster, whatever the concurrency:
 
 * R = 2 requests on each account's longest chain: the provider `create` (an LRO) and the one
   `operations.get` poll that finds it done (the sandbox's operations finish after one poll);
-* W = 50 ms: the adapter waits that long before its first poll (GcpAdapter.wait_operation); it is
-  on the chain although it is not a request, so it is counted on its own;
+* W = 0: the adapter polls an operation at once (GcpAdapter.wait_operation); it used to wait 50 ms
+  first, which was counted here as a non-request part of the chain;
 * ceil(N / C) waves: C accounts at a time;
 * S = shared steps, once per run: the admin token (1), the planning reads, run in parallel, whose
   longest is `providers.list` with showDeleted — ceil((existing + N) / 100) pages (here 1 + N/100
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 GOAL_FLOOR_RATIO = 1.3
 GOAL_SPEEDUP = 6.0
-POLL_WAIT_S = 0.05
+POLL_WAIT_S = 0.0
 CHAIN_REQUESTS = 2
 
 
