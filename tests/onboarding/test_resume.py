@@ -44,7 +44,7 @@ def test_killed_run_resumes_to_the_same_state(sandbox, tmp_path):
     env = {**os.environ, "XWIZ_SANDBOX": str(sandbox.directory / "endpoints.json"), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "wizard.cli.main", "onboard", "-f", str(spec), "--from",
                              str(accounts), "--concurrency", "4"], env=env, cwd=work,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=open(tmp_path / "onboard.stderr", "w"))
     killed_at = 0
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
@@ -54,7 +54,8 @@ def test_killed_run_resumes_to_the_same_state(sandbox, tmp_path):
             break
         time.sleep(0.005)
     proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    assert proc.returncode == -signal.SIGKILL, ("the run finished before it could be killed: "
+                                                 + (tmp_path / "onboard.stderr").read_text()[-2000:])
     assert 10 <= killed_at < N
     assert len(load_spec(spec).aws_to_gcp) == 1  # the spec is updated at the end only
 
