@@ -9,7 +9,6 @@ retried on 409 ABORTED. Independent steps run concurrently; a failed step's depe
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import threading
 import time
@@ -23,9 +22,9 @@ from wizard.model.errors import ConflictError, XwizError
 from wizard.model.plan import ApplyEvent, Plan, Step
 
 from .planner import FOUR_APIS, Planner
+from .policy_rmw import read_modify_write
 from .resources import WORKLOAD_IDENTITY_USER, DesiredProvider
 
-RMW_ATTEMPTS = 12
 
 
 @dataclass
@@ -199,20 +198,7 @@ class Applier:
 
     def _read_modify_write(self, read: Callable[[], dict], modify: Callable[[dict], tuple[dict, tuple[str, ...]]],
                            write: Callable[[dict], Any]) -> tuple[str, ...]:
-        """The whole read-modify-write, retried with backoff when the etag went stale (409 ABORTED)."""
-        for attempt in range(RMW_ATTEMPTS):
-            policy = read()
-            new, added = modify(policy)
-            if not added:
-                return ()
-            try:
-                write(new)
-                return added
-            except ConflictError as e:
-                if e.code != "ABORTED":
-                    raise
-                self.sleep(random.uniform(0, min(4.0, 0.1 * 2 ** attempt)))
-        raise StepFailed("IAM policy kept changing under xwiz (409 ABORTED every time); try again")
+        return read_modify_write(read, modify, write, sleep=self.sleep)
 
     def _apply_project_policy(self, step: Step, emit) -> str:
         project = self.spec.gcp.project

@@ -37,6 +37,7 @@ from wizard.model.spec import AwsToGcp, FederationSpec, GcpToAws, loads_spec
 from . import gcp_to_aws as g2a
 from .onboarding_journal import JOURNAL_NAME, Journal, NullJournal
 from .planner import FOUR_APIS, Planner
+from .policy_rmw import read_modify_write
 from .resources import WORKLOAD_IDENTITY_USER, DesiredProvider, aws_provider
 
 DEFAULT_ADMIN_ROLE = "OrganizationAccountAccessRole"
@@ -505,19 +506,16 @@ class Onboarder:
         """One read-modify-write adding every member; retried on a stale etag and on transient errors."""
         if not members:
             return 0
-        for attempt in range(BINDING_ATTEMPTS):
-            try:
-                policy = self.gcp.get_service_account_policy(email)
-                edit = iam_policy.add_members(policy, {WORKLOAD_IDENTITY_USER: members})
-                if not edit.added:
-                    return 0
-                self.gcp.set_service_account_policy(email, edit.policy)
-                return len(edit.added)
-            except (ConflictError, TransientError) as e:
-                if isinstance(e, ConflictError) and e.code != "ABORTED":
-                    raise
-                self.sleep(random.uniform(0, min(4.0, 0.1 * 2 ** attempt)))
-        raise OnboardingFailed(f"the IAM policy of {email} kept changing (409 ABORTED every time); run again")
+
+        def modify(policy):
+            edit = iam_policy.add_members(policy, {WORKLOAD_IDENTITY_USER: members})
+            return edit.policy, edit.added
+
+        added = read_modify_write(lambda: self.gcp.get_service_account_policy(email), modify,
+                                  lambda p: self.gcp.set_service_account_policy(email, p),
+                                  what=f"the IAM policy of {email}", attempts=BINDING_ATTEMPTS,
+                                  retry_on=(TransientError,), sleep=self.sleep)
+        return len(added)
 
     # -- the spec ---------------------------------------------------------------------------------
     def _update_spec(self, plan: OnboardPlan, report: OnboardReport) -> int:
