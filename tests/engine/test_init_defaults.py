@@ -34,3 +34,9 @@ def test_an_explicit_bad_provider_still_fails_with_one_line(tmp_path):
                                    "--role-arn", "app-role", "--provider", "gcp-nope"])
     assert out.exit_code == 2
     assert "--provider" in out.output and "gcp-" in out.output
+
+
+def test_endpoints_repr_carries_no_secret_key():
+    from wizard.cloud.endpoints import AwsEndpoints
+
+    assert "s3cr3t-canary" not in repr(AwsEndpoints(access_key_id="AKIAEXAMPLE", secret_access_key="s3cr3t-canary"))

@@ -40,7 +40,8 @@ class AwsEndpoints:
     """One endpoint for every AWS service (the sandbox); None = AWS's own per-service endpoints."""
     region: str | None = None
     access_key_id: str | None = None
-    secret_access_key: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
+    """Kept out of repr: a Services bundle printed in a traceback or log must not carry a key."""
     imds_url: str = "http://169.254.169.254"
 
 
